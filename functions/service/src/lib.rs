@@ -1,0 +1,17 @@
+//! The service function: health check.
+
+use chirp_shared::app::App;
+use chirp_shared::http::{self, ApiResult, Request, Response, Route};
+use ::http::{Method, StatusCode};
+
+pub const ROUTES: &[Route] = &[Route::new("health", "/api/health", &[Method::GET])];
+
+pub async fn handle(app: &App, request: Request) -> Response {
+    let result = dispatch(app, &request).await;
+    http::finish(result, &request)
+}
+
+async fn dispatch(_app: &App, request: &Request) -> ApiResult {
+    http::route(ROUTES, request)?;
+    http::json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+}

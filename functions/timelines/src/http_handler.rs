@@ -1,0 +1,38 @@
+use chirp_shared::app::App;
+use chirp_shared::domain::feed::home_feed;
+use chirp_shared::domain::tweet_list::profile_timeline;
+use chirp_shared::http::{self, ApiResult, Request, Response, Route};
+use ::http::Method;
+
+pub const ROUTES: &[Route] = &[
+    Route::new("feed", "/api/tweets/feed", &[Method::GET]),
+    Route::new("profile_timeline", "/api/accounts/{username}/tweets", &[Method::GET]),
+];
+
+pub async fn handle(app: &App, request: Request) -> Response {
+    let result = dispatch(app, &request).await;
+    http::finish(result, &request)
+}
+
+async fn dispatch(app: &App, request: &Request) -> ApiResult {
+    let (route, params) = http::route(ROUTES, request)?;
+    match route.name {
+        "feed" => feed(app, request).await,
+        _ => profile(app, request, &params[0]).await,
+    }
+}
+
+async fn feed(app: &App, request: &Request) -> ApiResult {
+    let viewer = http::require_viewer(app, request).await?;
+    // The feed is private, so its cursors are bound to the viewer.
+    let page_request = http::page_request(app, request, Some(&viewer))?;
+    let page = home_feed(app, &viewer, &page_request).await?;
+    http::page_response(app, request, Some(&viewer), page)
+}
+
+async fn profile(app: &App, request: &Request, username: &str) -> ApiResult {
+    let viewer = http::authenticate(app, request).await?;
+    let page_request = http::page_request(app, request, None)?;
+    let page = profile_timeline(app, viewer.as_ref(), username, &page_request).await?;
+    http::page_response(app, request, None, page)
+}

@@ -1,0 +1,65 @@
+//! `chirp-local`: runs the whole Chirp API on this machine with no AWS account, or loads a
+//! follow graph and tweets into its data directory.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "chirp-local", version, about = "Run the Chirp API locally on the embedded SQLite store")]
+struct Cli {
+    /// Address to listen on; keep it on loopback unless you mean to expose the API.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+
+    /// Directory of the SQLite database, the change stream and the signing secret.
+    #[arg(long, default_value = "./.chirp")]
+    data_dir: PathBuf,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load a follow graph and a tweets file as accounts, follows and tweets, then run fan-out
+    /// to completion. Stop the server first: the data directory takes one process at a time.
+    Load(chirp_local::load::LoadArgs),
+}
+
+#[tokio::main]
+async fn main() {
+    chirp_shared::telemetry::init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Load(args)) => chirp_local::load::run(&cli.data_dir, args).await,
+        None => serve(cli.listen, cli.data_dir).await,
+    };
+    if let Err(error) = result {
+        eprintln!("chirp-local: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn serve(listen: SocketAddr, data_dir: PathBuf) -> Result<(), String> {
+    let server = chirp_local::start(chirp_local::server::Options { listen, data_dir }).await?;
+    println!("Chirp API on http://{}/api/ (Ctrl-C stops it)", server.addr);
+    wait_for_signal().await;
+    server.stop().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,25 @@
+//! Everything a request handler needs, built once per cold start and shared by reference.
+
+use std::sync::Arc;
+
+use crate::auth::Tokens;
+use crate::config::Config;
+use crate::pagination::CursorSigner;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub tokens: Arc<Tokens>,
+    pub cursors: Arc<CursorSigner>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, config: &Config) -> Result<Self, String> {
+        Ok(Self {
+            store,
+            tokens: Arc::new(Tokens::new(&config.secret, config.token_ttl_seconds)?),
+            cursors: Arc::new(CursorSigner::new(&config.secret)),
+        })
+    }
+}

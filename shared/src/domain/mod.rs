@@ -1,0 +1,11 @@
+//! Chirp's business logic, written once against the store interface. Nothing here knows about
+//! Lambda, HTTP or which store runs underneath.
+
+pub mod accounts;
+pub mod feed;
+pub mod likes;
+pub mod lists;
+pub mod render;
+pub mod social;
+pub mod tweet_list;
+pub mod tweets;

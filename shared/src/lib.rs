@@ -1,0 +1,18 @@
+//! Chirp's shared crate: models and their validation, auth, the single-table data layer, the
+//! domain logic written once against the store interface, and HTTP helpers for the Lambda
+//! functions.
+
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod model;
+pub mod pagination;
+pub mod store;
+pub mod stream;
+pub mod telemetry;
