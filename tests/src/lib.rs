@@ -101,8 +101,12 @@ impl TestApi {
     }
 
     pub async fn login(&self, username: &str) -> String {
+        self.login_with(username, PASSWORD).await
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> String {
         let reply = self
-            .post("/api/accounts/login/", None, json!({"username": username, "password": PASSWORD}))
+            .post("/api/accounts/login/", None, json!({"username": username, "password": password}))
             .await;
         assert_eq!(reply.status, StatusCode::OK, "logging in {username}: {:?}", reply.body);
         reply.body["token"].as_str().expect("a token").to_owned()
