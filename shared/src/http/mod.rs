@@ -1,6 +1,10 @@
 //! HTTP helpers shared by every endpoint-group function: routing on the raw path, request
 //! parsing, authentication, error and page responses in the contract's shapes.
 
+// `ApiError` carries field errors and headers by value. It is built at most once per failed
+// request, so boxing it would cost more reading than it saves.
+#![allow(clippy::result_large_err)]
+
 mod error;
 mod pages;
 mod request;
