@@ -4,9 +4,12 @@
 //! semantics only: conditional writes, all-or-nothing transactions, ordered range queries on
 //! the table and its global secondary indexes, batch operations and change records.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 mod error;
 mod expression;
 mod item;
+pub mod metered;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

@@ -104,6 +104,7 @@ impl Store for SqliteStore {
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> StoreResult<()> {
         let key = key_of(&item).ok_or_else(|| missing_key("PutItem"))?;
+        check_key(&key, "PutItem")?;
         self.write(|tx, changed| {
             let current = read_item(tx, &key)?;
             if !condition.as_ref().is_none_or(|c| c.evaluate(current.as_ref())) {
@@ -120,6 +121,8 @@ impl Store for SqliteStore {
         update: Update,
         condition: Option<Condition>,
     ) -> StoreResult<Item> {
+        check_key(key, "UpdateItem")?;
+        check_update(&update)?;
         self.write(|tx, changed| {
             let current = read_item(tx, key)?;
             if !condition.as_ref().is_none_or(|c| c.evaluate(current.as_ref())) {
@@ -185,7 +188,11 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn batch_get(&self, keys: Vec<Key>) -> StoreResult<Vec<Item>> {
+    async fn batch_get(&self, mut keys: Vec<Key>) -> StoreResult<Vec<Item>> {
+        // DynamoDB rejects repeated keys; the domain never sends them, and each item comes
+        // back once here.
+        keys.sort();
+        keys.dedup();
         let connection = self.lock();
         let mut items = Vec::with_capacity(keys.len());
         for key in &keys {
@@ -202,6 +209,7 @@ impl Store for SqliteStore {
                 match write {
                     BatchWrite::Put(item) => {
                         let key = key_of(&item).ok_or_else(|| missing_key("BatchWriteItem"))?;
+                        check_key(&key, "BatchWriteItem")?;
                         let current = read_item(tx, &key)?;
                         *changed |= store_item(tx, &key, current, Some(item))?;
                     }
@@ -216,12 +224,41 @@ impl Store for SqliteStore {
     }
 }
 
+/// Rejects keys DynamoDB rejects: an empty `PK` or `SK`.
+fn check_key(key: &Key, operation: &str) -> StoreResult<()> {
+    if key.pk.is_empty() || key.sk.is_empty() {
+        return Err(StoreError::Validation(format!("{operation} needs non-empty PK and SK")));
+    }
+    Ok(())
+}
+
+/// Rejects updates of key attributes, as DynamoDB does.
+fn check_update(update: &Update) -> StoreResult<()> {
+    let touches_key = update.set.iter().map(|(name, _)| name.as_str())
+        .chain(update.add.iter().map(|(name, _)| name.as_str()))
+        .chain(update.remove.iter().map(String::as_str))
+        .any(|name| name == "PK" || name == "SK");
+    if touches_key {
+        return Err(StoreError::Validation("an update cannot change PK or SK".into()));
+    }
+    Ok(())
+}
+
 fn check_transaction(writes: &[TransactWrite]) -> StoreResult<()> {
     if writes.is_empty() || writes.len() > MAX_TRANSACTION_ITEMS {
         return Err(StoreError::Validation(format!(
             "a transaction takes 1 to {MAX_TRANSACTION_ITEMS} writes, not {}",
             writes.len()
         )));
+    }
+    for write in writes {
+        if let TransactWrite::Put { item, .. } = write {
+            key_of(item).ok_or_else(|| missing_key("TransactWriteItems"))?;
+        }
+        if let TransactWrite::Update { update, .. } = write {
+            check_update(update)?;
+        }
+        check_key(&write.key(), "TransactWriteItems")?;
     }
     let mut keys: Vec<Key> = writes.iter().map(TransactWrite::key).collect();
     keys.sort();

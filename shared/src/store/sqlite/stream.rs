@@ -87,6 +87,8 @@ impl SqliteStore {
         limit: usize,
         entities: &[&str],
     ) -> StoreResult<(Vec<ChangeRecord>, i64)> {
+        // A limit of 0 would otherwise report every record as read.
+        let limit = limit.max(1);
         let connection = self.lock();
         let newest: i64 = connection
             .query_row("SELECT COALESCE(MAX(sequence), 0) FROM stream", [], |row| row.get(0))
