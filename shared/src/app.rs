@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::Tokens;
 use crate::config::Config;
 use crate::pagination::CursorSigner;
+use crate::ratelimit::RateLimits;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -12,14 +13,22 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub tokens: Arc<Tokens>,
     pub cursors: Arc<CursorSigner>,
+    pub rate_limits: Arc<RateLimits>,
 }
 
 impl App {
+    /// Builds the app with the contract's default rate limits.
     pub fn new(store: Arc<dyn Store>, config: &Config) -> Result<Self, String> {
         Ok(Self {
             store,
             tokens: Arc::new(Tokens::new(&config.secret, config.token_ttl_seconds)?),
             cursors: Arc::new(CursorSigner::new(&config.secret)),
+            rate_limits: Arc::new(RateLimits::default()),
         })
+    }
+
+    pub fn with_rate_limits(mut self, rate_limits: RateLimits) -> Self {
+        self.rate_limits = Arc::new(rate_limits);
+        self
     }
 }

@@ -6,16 +6,33 @@ use crate::app::App;
 use crate::config::Config;
 use crate::store::Store;
 
-/// Builds the store the deployment uses.
+/// Builds the DynamoDB store on the table named by `CHIRP_TABLE`. Region, credentials and
+/// endpoint come from the standard AWS environment (see [`DynamoStore::from_env`]).
+///
+/// [`DynamoStore::from_env`]: crate::store::dynamodb::DynamoStore::from_env
+#[cfg(feature = "dynamodb")]
 pub async fn store_from_env() -> Result<Arc<dyn Store>, String> {
-    // TODO: return the DynamoDB store once it exists; until then the functions only run inside
-    // the local runtime, which builds its own embedded store.
+    use crate::store::dynamodb::DynamoStore;
+
+    let table = std::env::var("CHIRP_TABLE").unwrap_or_default();
+    if table.trim().is_empty() {
+        return Err("CHIRP_TABLE is not set; set it to the name of the DynamoDB table".into());
+    }
+    let store = DynamoStore::from_env(table).await;
+    tracing::info!(table = store.table(), "using the DynamoDB store");
+    Ok(Arc::new(store))
+}
+
+/// Fails: this build has no DynamoDB store (the `dynamodb` feature of `chirp-shared` is off).
+#[cfg(not(feature = "dynamodb"))]
+pub async fn store_from_env() -> Result<Arc<dyn Store>, String> {
     Err("this build has no DynamoDB store; run the API with chirp-local instead".into())
 }
 
 /// Builds the app of an HTTP function: configuration, store and signing keys.
 pub async fn app_from_env() -> Result<App, String> {
     let config = Config::from_env()?;
+    let rate_limits = crate::ratelimit::RateLimits::from_env()?;
     let store = store_from_env().await?;
-    App::new(store, &config)
+    Ok(App::new(store, &config)?.with_rate_limits(rate_limits))
 }

@@ -8,6 +8,7 @@ use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
 pub use chirp_local::Server;
+use chirp_shared::ratelimit::{Limit, RateLimits};
 
 /// Password every test account gets.
 pub const PASSWORD: &str = "correct horse battery";
@@ -18,6 +19,8 @@ pub struct TestApi {
     pub base: String,
     pub client: Client,
     pub data_dir: tempfile::TempDir,
+    /// Limits the runtime runs with, kept across restarts.
+    pub rate_limits: RateLimits,
 }
 
 /// A response with its status, headers and JSON body read.
@@ -35,12 +38,19 @@ impl Reply {
 }
 
 impl TestApi {
-    /// Starts a runtime on 127.0.0.1 with a new temporary data directory.
+    /// Starts a runtime on 127.0.0.1 with a new temporary data directory. Rate limits stay on,
+    /// so every response carries its headers, but high enough for suites that register many
+    /// users from one address.
     pub async fn start() -> Self {
+        Self::start_with(suite_rate_limits()).await
+    }
+
+    /// Starts a runtime with the given rate limits.
+    pub async fn start_with(rate_limits: RateLimits) -> Self {
         let data_dir = tempfile::tempdir().expect("a temporary directory");
-        let server = start_server(data_dir.path()).await;
+        let server = start_server(data_dir.path(), &rate_limits).await;
         let base = format!("http://{}", server.addr);
-        Self { server: Some(server), base, client: Client::new(), data_dir }
+        Self { server: Some(server), base, client: Client::new(), data_dir, rate_limits }
     }
 
     /// Stops the runtime and starts a new one on the same data directory.
@@ -48,7 +58,7 @@ impl TestApi {
         if let Some(server) = self.server.take() {
             server.stop().await;
         }
-        let server = start_server(self.data_dir.path()).await;
+        let server = start_server(self.data_dir.path(), &self.rate_limits).await;
         self.base = format!("http://{}", server.addr);
         self.server = Some(server);
     }
@@ -140,25 +150,44 @@ impl TestApi {
         panic!("the walk of {path} did not end");
     }
 
-    /// Waits until the stream pump has processed every change committed so far.
+    /// Waits until every stream consumer has processed every change committed so far,
+    /// including the changes the consumers themselves wrote.
     pub async fn settle(&self) {
         let store = &self.server.as_ref().expect("the server runs").store;
+        let consumers = chirp_local::pump::consumers();
         for _ in 0..400 {
             let latest = store.latest_sequence().expect("the stream is readable");
-            let position = store.consumer_position("fanout").expect("the position is readable");
-            if position >= latest {
+            let mut caught_up = true;
+            for consumer in &consumers {
+                let position = store.consumer_position(consumer.name).expect("the position is readable");
+                caught_up &= position >= latest;
+            }
+            if caught_up {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        panic!("fan-out did not catch up within 4 seconds");
+        panic!("the stream consumers did not catch up within 4 seconds");
     }
 }
 
-async fn start_server(data_dir: &std::path::Path) -> Server {
+/// Limits of the general suites: 100,000 requests per window in every bucket.
+pub fn suite_rate_limits() -> RateLimits {
+    let high = 100_000;
+    RateLimits {
+        enabled: true,
+        user: Limit::per_minute(high),
+        anonymous: Limit::per_minute(high),
+        login: Limit::per_minute(high),
+        register: Limit::per_hour(high),
+    }
+}
+
+async fn start_server(data_dir: &std::path::Path, rate_limits: &RateLimits) -> Server {
     let options = chirp_local::server::Options {
         listen: "127.0.0.1:0".parse().expect("a valid address"),
         data_dir: data_dir.to_owned(),
+        rate_limits: rate_limits.clone(),
     };
     chirp_local::start(options).await.expect("the local runtime starts")
 }

@@ -7,8 +7,7 @@ use ::http::{Method, StatusCode};
 pub const ROUTES: &[Route] = &[Route::new("health", "/api/health", &[Method::GET])];
 
 pub async fn handle(app: &App, request: Request) -> Response {
-    let result = dispatch(app, &request).await;
-    http::finish(result, &request)
+    http::serve(app, &request, dispatch(app, &request)).await
 }
 
 async fn dispatch(_app: &App, request: &Request) -> ApiResult {

@@ -16,8 +16,7 @@ pub const ROUTES: &[Route] = &[
 ];
 
 pub async fn handle(app: &App, request: Request) -> Response {
-    let result = dispatch(app, &request).await;
-    http::finish(result, &request)
+    http::serve(app, &request, dispatch(app, &request)).await
 }
 
 async fn dispatch(app: &App, request: &Request) -> ApiResult {

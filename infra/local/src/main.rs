@@ -43,7 +43,8 @@ async fn main() {
 }
 
 async fn serve(listen: SocketAddr, data_dir: PathBuf) -> Result<(), String> {
-    let server = chirp_local::start(chirp_local::server::Options { listen, data_dir }).await?;
+    let rate_limits = chirp_shared::ratelimit::RateLimits::from_env()?;
+    let server = chirp_local::start(chirp_local::server::Options { listen, data_dir, rate_limits }).await?;
     println!("Chirp API on http://{}/api/ (Ctrl-C stops it)", server.addr);
     wait_for_signal().await;
     server.stop().await;

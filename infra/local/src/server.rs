@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::body::Body as AxumBody;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use chirp_shared::app::App;
 use chirp_shared::config::{Config, token_ttl_from_env};
 use chirp_shared::http::{self, ApiError, MAX_BODY_BYTES, Request, Response, match_route};
+use chirp_shared::ratelimit::RateLimits;
 use chirp_shared::store::Store;
 use chirp_shared::store::sqlite::SqliteStore;
 use lambda_http::Body;
@@ -26,6 +27,8 @@ use crate::pump::{self, Pump};
 pub struct Options {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// Rate limits of every request; `RateLimits::from_env()` gives the deployed behaviour.
+    pub rate_limits: RateLimits,
 }
 
 /// A running local runtime.
@@ -43,13 +46,14 @@ struct Shared {
     next_request_id: AtomicU64,
 }
 
-/// Opens the data directory, binds the listener and starts the server and the stream pump.
+/// Opens the data directory, binds the listener and starts the server and one stream pump per
+/// consumer.
 pub async fn start(options: Options) -> Result<Server, String> {
     let data_dir = DataDir::open(&options.data_dir)?;
     let store = Arc::new(data_dir.open_store()?);
     let config = Config { secret: data_dir.secret()?, token_ttl_seconds: token_ttl_from_env()? };
     let dyn_store: Arc<dyn Store> = store.clone();
-    let app = App::new(dyn_store, &config)?;
+    let app = App::new(dyn_store, &config)?.with_rate_limits(options.rate_limits.clone());
 
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -65,14 +69,19 @@ pub async fn start(options: Options) -> Result<Server, String> {
             let _ = http_shutdown.wait_for(|stop| *stop).await;
         };
         // Graceful: in-flight requests finish, so every acknowledged write is committed.
-        if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(stop).await {
+        // The peer address is the client IP that rate limits count by.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(error) = axum::serve(listener, service).with_graceful_shutdown(stop).await {
             tracing::error!(%error, "HTTP server failed");
         }
     });
-    let fanout = tokio::spawn(Pump::new(store.clone(), pump::fanout()).run(receiver));
+    let mut tasks = vec![server];
+    for consumer in pump::consumers() {
+        tasks.push(tokio::spawn(Pump::new(store.clone(), consumer).run(receiver.clone())));
+    }
 
     tracing::info!(%addr, data_dir = %options.data_dir.display(), "chirp-local listening");
-    Ok(Server { addr, store, shutdown, tasks: vec![server, fanout], _data_dir: data_dir })
+    Ok(Server { addr, store, shutdown, tasks, _data_dir: data_dir })
 }
 
 impl Server {
@@ -87,7 +96,11 @@ impl Server {
     }
 }
 
-async fn serve(State(shared): State<Arc<Shared>>, request: axum::extract::Request) -> axum::response::Response {
+async fn serve(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
     let request_id = shared.next_request_id.fetch_add(1, Ordering::Relaxed);
     let (mut parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
@@ -104,6 +117,9 @@ async fn serve(State(shared): State<Arc<Shared>>, request: axum::extract::Reques
     }
     parts.headers.insert("x-forwarded-proto", "http".parse().expect("valid header"));
     parts.headers.insert("x-request-id", request_id.into());
+    // Like a proxy in front of Lambda: the socket peer replaces any client-sent value, so a
+    // client cannot pick the IP its rate limit is counted by.
+    parts.headers.insert("x-forwarded-for", peer.ip().to_string().parse().expect("an IP address is a valid header"));
     let body = if bytes.is_empty() {
         Body::Empty
     } else {
@@ -124,10 +140,16 @@ async fn serve(State(shared): State<Arc<Shared>>, request: axum::extract::Reques
 
 /// Sends the request to the group that owns its path, in the order API Gateway would prefer
 /// them: literal paths such as `/api/tweets/feed` before `/api/tweets/{id}`.
-async fn dispatch(app: &App, request: Request) -> Response {
+pub async fn dispatch(app: &App, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let owns = |routes: &[http::Route]| match_route(routes, &path).is_some();
-    if owns(chirp_timelines::ROUTES) {
+    // Search first: its literal `search` paths would otherwise match `/api/tweets/{id}` and
+    // `/api/accounts/{username}`.
+    if owns(chirp_search::ROUTES) {
+        chirp_search::handle(app, request).await
+    } else if owns(chirp_notifications::ROUTES) {
+        chirp_notifications::handle(app, request).await
+    } else if owns(chirp_timelines::ROUTES) {
         chirp_timelines::handle(app, request).await
     } else if owns(chirp_service::ROUTES) {
         chirp_service::handle(app, request).await
@@ -140,7 +162,8 @@ async fn dispatch(app: &App, request: Request) -> Response {
     } else if owns(chirp_tweets::ROUTES) {
         chirp_tweets::handle(app, request).await
     } else {
-        http::finish(Err(ApiError::not_found(format!("No endpoint at {path}."))), &request)
+        let not_found = async { Err(ApiError::not_found(format!("No endpoint at {path}."))) };
+        http::serve(app, &request, not_found).await
     }
 }
 

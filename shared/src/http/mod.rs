@@ -6,12 +6,14 @@
 #![allow(clippy::result_large_err)]
 
 mod error;
+mod limits;
 mod pages;
 mod request;
 mod response;
 mod router;
 
 pub use error::ApiError;
+pub use limits::{client_ip, serve};
 pub use pages::{page_request, page_response};
 pub use request::{
     JsonBody, MAX_BODY_BYTES, authenticate, header, json_body, query_params, require_viewer,

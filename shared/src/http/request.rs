@@ -96,7 +96,7 @@ impl JsonBody {
 }
 
 /// Extracts the token of `Authorization: Bearer <token>` (or DRF's `Token <token>`).
-fn bearer_token(request: &Request) -> Result<Option<&str>, ApiError> {
+pub(super) fn bearer_token(request: &Request) -> Result<Option<&str>, ApiError> {
     let Some(value) = request.headers().get("authorization") else {
         return Ok(None);
     };
