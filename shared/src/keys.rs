@@ -13,6 +13,11 @@
 //! | tweet popularity     | `POPULARITY#<tweet_id>`   | `POPULARITY`    |                                  |                                  | `POPULAR#<shard>` / `<likes>#<tweet_id>` |
 //! | idempotency record   | `IDEMPOTENCY#<user_id>#<key>` | `IDEMPOTENCY` |                                  |                                  |                 |
 //! | tweet list start     | `META`                    | `TWEETS_SINCE`  |                                  |                                  |                 |
+//! | notification         | `NOTIF#<recipient>`       | `<type>#<actor>#<tweet id or ->` | `NOTIF#<recipient>` / `<time>#<id>` | `UNREAD#<recipient>` / `<time>#<id>`, unread only | |
+//! | unread counter       | `NOTIF#<recipient>`       | `UNREAD_COUNT`  |                                  |                                  |                 |
+//! | tweet search term    | `TERM#<term>#<shard>`     | tweet id        |                                  |                                  |                 |
+//! | user search prefix   | `UPREFIX#<prefix>`        | user id         |                                  |                                  |                 |
+//! | rate limit counter   | `RATELIMIT#<bucket>#<subject>` | window start (epoch seconds) |                  |                                  |                 |
 //!
 //! A user id is the lower-cased username, which never changes, so the profile item's key is
 //! also the claim that keeps usernames unique without regard to case.
@@ -38,6 +43,10 @@ pub const TWEET_LIST_SHARDS: u32 = 8;
 
 /// Number of partitions of the popularity index, for the same reason.
 pub const POPULARITY_SHARDS: u32 = 8;
+
+/// Number of partitions of each search term, so a common word such as "the" spreads its
+/// index writes over this many partitions instead of one.
+pub const TERM_SHARDS: u32 = 4;
 
 /// Width of the zero-padded like count in popularity sort keys, enough for any `u32`.
 const LIKES_WIDTH: usize = 10;
@@ -149,9 +158,59 @@ pub fn idempotency(user_id: &str, idempotency_key: &str) -> Key {
     Key::new(format!("IDEMPOTENCY#{user_id}#{idempotency_key}"), "IDEMPOTENCY")
 }
 
+/// Counter of one rate limit bucket (`login`, `user`, ...) and subject (a user id or a client
+/// IP) in the fixed window that starts at `window_start` (seconds since the Unix epoch).
+pub fn rate_limit(bucket: &str, subject: &str, window_start: i64) -> Key {
+    Key::new(format!("RATELIMIT#{bucket}#{subject}"), window_start.to_string())
+}
+
 /// Item that records the day of the first tweet, where walks of the global list stop.
 pub fn tweets_since() -> Key {
     Key::new("META", "TWEETS_SINCE")
+}
+
+/// Partition (table and GSI1) of one user's notifications.
+pub fn notification_partition(recipient: &str) -> String {
+    format!("NOTIF#{recipient}")
+}
+
+/// Sort key, and public id, of a notification: one per (type, actor, tweet), so a replayed
+/// record or a second like of the same tweet finds the first notification.
+pub fn notification_id(kind: &str, actor_id: &str, tweet_id: Option<&str>) -> String {
+    format!("{kind}#{actor_id}#{}", tweet_id.unwrap_or("-"))
+}
+
+pub fn notification(recipient: &str, notification_id: &str) -> Key {
+    Key::new(notification_partition(recipient), notification_id)
+}
+
+/// GSI2 partition of one user's unread notifications; marking one read removes it.
+pub fn unread_notifications_partition(recipient: &str) -> String {
+    format!("UNREAD#{recipient}")
+}
+
+/// Counter item of one user's unread notifications.
+pub fn unread_count(recipient: &str) -> Key {
+    Key::new(notification_partition(recipient), "UNREAD_COUNT")
+}
+
+/// Partition of one shard of a search term's tweets, sorted by tweet id.
+pub fn term_partition(term: &str, shard: u32) -> String {
+    format!("TERM#{term}#{shard}")
+}
+
+/// Key of the index item saying that tweet `tweet_id` contains `term`.
+pub fn term_entry(term: &str, tweet_id: &str) -> Key {
+    Key::new(term_partition(term, shard_of(tweet_id, TERM_SHARDS)), tweet_id)
+}
+
+/// Partition of every user whose username or display name starts with `prefix`.
+pub fn user_prefix_partition(prefix: &str) -> String {
+    format!("UPREFIX#{prefix}")
+}
+
+pub fn user_prefix_entry(prefix: &str, user_id: &str) -> Key {
+    Key::new(user_prefix_partition(prefix), user_id)
 }
 
 /// Starts an item with its table key.

@@ -13,6 +13,8 @@ pub mod http;
 pub mod keys;
 pub mod model;
 pub mod pagination;
+pub mod search;
+pub mod ratelimit;
 pub mod store;
 pub mod stream;
 pub mod telemetry;

@@ -51,6 +51,30 @@ pub fn fanout() -> Consumer {
     }
 }
 
+/// Returns the notifier consumer, which turns follows, likes and tweets into notifications.
+pub fn notifier() -> Consumer {
+    Consumer {
+        name: "notifier",
+        entities: chirp_notifier::ENTITIES,
+        handler: Arc::new(|store, event| Box::pin(async move { chirp_notifier::handle(&store, event).await })),
+    }
+}
+
+/// Returns the indexer consumer, which turns tweets and users into search index items.
+pub fn indexer() -> Consumer {
+    Consumer {
+        name: "indexer",
+        entities: chirp_indexer::ENTITIES,
+        handler: Arc::new(|store, event| Box::pin(async move { chirp_indexer::handle(&store, event).await })),
+    }
+}
+
+/// Returns every consumer of the table's stream. Each keeps its own position, as each has its
+/// own event source mapping on AWS.
+pub fn consumers() -> Vec<Consumer> {
+    vec![fanout(), notifier(), indexer()]
+}
+
 /// What one step of a consumer did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Step {

@@ -124,8 +124,9 @@ async fn repeated_tweet(app: &App, viewer: &Viewer, key: &str) -> DomainResult<O
 
 /// Writes the day of the first tweet once, where walks of the global list stop. Each process
 /// tries at most until it succeeds or finds the record, so the item is never a hot key. The
-/// flag is kept per store, because one process may serve several stores: a process-wide flag
-/// set by the first store left every later store without the record and its global list empty.
+/// flag is kept per store because one process may serve several stores, as the end-to-end tests
+/// do. A process-wide flag would keep every store but the first from writing the record, and
+/// their global lists would stay empty.
 async fn record_first_tweet_day(app: &App, created_at: &str) {
     // Weak references keep a dropped store's allocation alive, so a new store can never reuse
     // the address of one still listed here.

@@ -2,6 +2,7 @@
 
 pub mod follow;
 pub mod like;
+pub mod notification;
 pub mod session;
 pub mod timeline;
 pub mod tweet;
