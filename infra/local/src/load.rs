@@ -245,23 +245,28 @@ async fn load_tweets(
     Ok(())
 }
 
+/// Runs every stream consumer (fan-out, notifications, search index) until each has seen
+/// every change committed so far.
 async fn run_fan_out(sqlite: &Arc<SqliteStore>) -> Result<(), String> {
-    let start = sqlite.consumer_position("fanout").map_err(|e| e.to_string())?;
-    let end = sqlite.latest_sequence().map_err(|e| e.to_string())?;
-    let bar = progress((end - start).max(0) as usize, "fan-out");
-    let mut pump = Pump::new(sqlite.clone(), pump::fanout());
-    loop {
-        let step = pump.step().await?;
-        let position = sqlite.consumer_position("fanout").map_err(|e| e.to_string())?;
-        bar.set_position((position.min(end) - start).max(0) as u64);
-        if step == pump::Step::Idle {
-            break;
+    for consumer in pump::consumers() {
+        let name = consumer.name;
+        let start = sqlite.consumer_position(name).map_err(|e| e.to_string())?;
+        let end = sqlite.latest_sequence().map_err(|e| e.to_string())?;
+        let bar = progress((end - start).max(0) as usize, name);
+        let mut pump = Pump::new(sqlite.clone(), consumer);
+        loop {
+            let step = pump.step().await?;
+            let position = sqlite.consumer_position(name).map_err(|e| e.to_string())?;
+            bar.set_position((position.min(end) - start).max(0) as u64);
+            if step == pump::Step::Idle {
+                break;
+            }
         }
-    }
-    bar.finish();
-    let dead = sqlite.dead_letters("fanout").map_err(|e| e.to_string())?;
-    if !dead.is_empty() {
-        return Err(format!("fan-out gave up on {} stream records; see the log", dead.len()));
+        bar.finish();
+        let dead = sqlite.dead_letters(name).map_err(|e| e.to_string())?;
+        if !dead.is_empty() {
+            return Err(format!("the {name} consumer gave up on {} stream records; see the log", dead.len()));
+        }
     }
     Ok(())
 }
