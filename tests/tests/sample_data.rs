@@ -73,6 +73,39 @@ async fn verizon_load_and_feeds() {
         let feed = api.walk("/api/tweets/feed/?page_size=100", Some(&token)).await;
         assert_eq!(ids(&feed), expected, "feed of {user}");
     }
+
+    // Hashtag search returns exactly the tweets that carry the tag, newest first.
+    let mut tagged: HashMap<String, Vec<String>> = HashMap::new();
+    let everyone: BTreeSet<&String> = followees.keys().chain(followees.values().flatten()).collect();
+    for user in everyone {
+        for item in tweet_items(&*store, user).await {
+            for tag in item.strings("hashtags") {
+                tagged.entry(tag).or_default().push(item.string("id").unwrap_or_default().to_owned());
+            }
+        }
+    }
+    for tag in ["love", "blessed", "sundayfunday", "nyc"] {
+        let mut expected = tagged.remove(tag).unwrap_or_default();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        assert!(!expected.is_empty(), "no tweet carries #{tag}");
+        let found = api.walk(&format!("/api/tweets/search/?q=%23{tag}&page_size=100"), None).await;
+        assert_eq!(ids(&found), expected, "search for #{tag}");
+    }
+}
+
+/// Every tweet item of `username`, from the author index.
+async fn tweet_items(store: &dyn Store, username: &str) -> Vec<chirp_shared::store::Item> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let query = Query::new(Index::Gsi1, keys::tweets_by_author(username)).exclusive_start(start);
+        let page = store.query(query).await.unwrap();
+        items.extend(page.items);
+        match page.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return items,
+        }
+    }
 }
 
 /// Ids of every tweet by `username`, from the author index.
