@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
-use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::streams::DynamoDbEventResponse;
 use chirp_shared::error::DomainResult;
 use chirp_shared::model::follow::FOLLOWING_ENTITY;
 use chirp_shared::model::tweet::Tweet;
@@ -10,27 +10,10 @@ use chirp_shared::stream::{self, ChangeKind};
 
 use crate::{popularity, timelines};
 
-/// Processes a batch in order. At the first failure it stops and reports that record as the
-/// batch item failure: Lambda then retries from it, and processing later records first could
-/// apply an item's changes out of order.
+/// Processes a batch in order, stopping at the first failure (see
+/// [`stream::process_in_order`]).
 pub async fn handle(store: &Arc<dyn Store>, event: Event) -> DynamoDbEventResponse {
-    let mut response = DynamoDbEventResponse::default();
-    for record in &event.records {
-        if let Err(error) = process(store, record).await {
-            let sequence_number = stream::item_identifier(record);
-            tracing::error!(
-                %error,
-                sequence_number = %sequence_number,
-                event_id = %record.event_id,
-                "fan-out failed on a record; reporting it for retry"
-            );
-            let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = Some(sequence_number);
-            response.batch_item_failures.push(failure);
-            break;
-        }
-    }
-    response
+    stream::process_in_order("fanout", &event, |record| process(store, record)).await
 }
 
 async fn process(store: &Arc<dyn Store>, record: &EventRecord) -> DomainResult<()> {

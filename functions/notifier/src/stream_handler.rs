@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
-use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::streams::DynamoDbEventResponse;
 use chirp_shared::domain::notifications::{self, Written};
 use chirp_shared::error::DomainResult;
 use chirp_shared::keys;
@@ -16,27 +16,10 @@ use chirp_shared::stream::{self, ChangeKind};
 /// Entities the notifier's event filter passes: follows, likes and tweets.
 pub const ENTITIES: &[&str] = &[FOLLOWING_ENTITY, like::ENTITY, Tweet::ENTITY];
 
-/// Processes a batch in order. At the first failure it stops and reports that record as the
-/// batch item failure, so Lambda retries from it. Records before it are done, and seeing them
-/// again is harmless because every write is idempotent.
+/// Processes a batch in order, stopping at the first failure (see
+/// [`stream::process_in_order`]).
 pub async fn handle(store: &Arc<dyn Store>, event: Event) -> DynamoDbEventResponse {
-    let mut response = DynamoDbEventResponse::default();
-    for record in &event.records {
-        if let Err(error) = process(store, record).await {
-            let sequence_number = stream::item_identifier(record);
-            tracing::error!(
-                %error,
-                sequence_number = %sequence_number,
-                event_id = %record.event_id,
-                "notifier failed on a record; reporting it for retry"
-            );
-            let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = Some(sequence_number);
-            response.batch_item_failures.push(failure);
-            break;
-        }
-    }
-    response
+    stream::process_in_order("notifier", &event, |record| process(store, record)).await
 }
 
 async fn process(store: &Arc<dyn Store>, record: &EventRecord) -> DomainResult<()> {
