@@ -151,6 +151,24 @@ async fn unfollow_when_not_following() {
     assert_eq!(counts(&api, "alice").await, (0, 0), "counts of alice");
 }
 
+/// Nobody can follow themselves, so unfollowing oneself is a no-op rather than a server error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unfollow_oneself() {
+    let api = TestApi::start().await;
+    let alice = api.user("alice").await;
+
+    for path in ["/api/accounts/alice/unfollow/", "/api/accounts/alice/follow/"] {
+        let reply = api.delete(path, Some(&alice)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NO_CONTENT,
+            "DELETE {path}: {:?}",
+            reply.body
+        );
+    }
+    assert_eq!(counts(&api, "alice").await, (0, 0), "counts of alice");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unfollow_unknown_user() {
     let api = TestApi::start().await;

@@ -62,6 +62,11 @@ pub async fn follow(app: &App, viewer: &Viewer, username: &str) -> DomainResult<
 /// drop only when this request removed it.
 pub async fn unfollow(app: &App, viewer: &Viewer, username: &str) -> DomainResult<()> {
     let followee = user_by_username(app, username).await?;
+    // Nobody follows themselves, so there is nothing to remove. Without this early return the
+    // transaction below would update the same user item twice, which the store rejects.
+    if followee.user_id == viewer.user_id {
+        return Ok(());
+    }
     let writes = vec![
         TransactWrite::Delete {
             key: keys::following(&viewer.user_id, &followee.user_id),

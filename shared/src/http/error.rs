@@ -3,6 +3,7 @@
 
 use http::StatusCode;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::{DomainError, FieldErrors};
 use crate::store::StoreError;
@@ -19,11 +20,16 @@ pub struct ApiError {
     pub cause: Option<String>,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// The contract's error body, also published as the `ErrorBody` schema of the OpenAPI document.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody<'a> {
+    /// A sentence for people; server errors leak nothing internal here.
     detail: &'a str,
+    /// A machine-readable code such as `validation_error` or `throttled`.
     code: &'a str,
+    /// Messages per field, on validation failures only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<BTreeMap<String, Vec<String>>>)]
     errors: Option<&'a FieldErrors>,
 }
 

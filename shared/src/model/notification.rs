@@ -1,6 +1,7 @@
 //! Notifications: the stored item the notifier writes and its public form.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::keys;
 use crate::model::user::AuthorView;
@@ -123,20 +124,22 @@ impl Notification {
 }
 
 /// The tweet summary inside a notification.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TweetSummary {
     pub id: String,
     pub content: String,
 }
 
 /// The public form of a notification.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct NotificationView {
     pub id: String,
     #[serde(rename = "type")]
+    #[schema(value_type = String, pattern = "^(follow|like|mention)$")]
     pub kind: &'static str,
     pub actor: AuthorView,
     /// `null` for a follow, and for a tweet deleted since.
+    #[schema(required = true)]
     pub tweet: Option<TweetSummary>,
     pub created_at: String,
     pub read: bool,

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use ulid::{Generator, Ulid};
 use unicode_normalization::UnicodeNormalization;
+use utoipa::ToSchema;
 
 use crate::keys;
 use crate::model::user::AuthorView;
@@ -142,12 +143,13 @@ fn tagged_words(content: &str, sigil: char, is_word: impl Fn(char) -> bool) -> V
 }
 
 /// The public form of a tweet for one viewer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TweetView {
     pub id: String,
     pub content: String,
     pub author: AuthorView,
     pub created_at: String,
+    #[schema(required = true)]
     pub edited_at: Option<String>,
     pub likes_count: i64,
     pub liked: bool,
