@@ -2,7 +2,7 @@
 //!
 //! | item                 | PK                        | SK              | GSI1PK / GSI1SK                  | GSI2PK / GSI2SK                  | GSI3PK / GSI3SK |
 //! |----------------------|---------------------------|-----------------|----------------------------------|----------------------------------|-----------------|
-//! | user profile         | `USER#<user_id>`          | `PROFILE`       |                                  |                                  |                 |
+//! | user profile         | `USER#<user_id>`          | `PROFILE`       |                                  | `USERS#<shard>` / user id        |                 |
 //! | email claim          | `EMAIL#<email>`           | `EMAIL`         |                                  |                                  |                 |
 //! | session              | `SESSION#<session_id>`    | `SESSION`       |                                  |                                  |                 |
 //! | tweet                | `TWEET#<tweet_id>`        | `TWEET`         | `TWEETS#<user_id>` / tweet id    | `TWEETS#<day>#<shard>` / tweet id |                 |
@@ -18,6 +18,9 @@
 //! | tweet search term    | `TERM#<term>#<shard>`     | tweet id        |                                  |                                  |                 |
 //! | user search prefix   | `UPREFIX#<prefix>`        | user id         |                                  |                                  |                 |
 //! | rate limit counter   | `RATELIMIT#<bucket>#<subject>` | window start (epoch seconds) |                  |                                  |                 |
+//! | access marker        | `ACCESS#<user_id>`        | `ACCESS`        |                                  |                                  |                 |
+//! | moderation audit     | `AUDIT`                   | audit id (ULID) |                                  |                                  |                 |
+//! | operator checkpoint  | `CHECKPOINT#<command>`    | `CHECKPOINT`    |                                  |                                  |                 |
 //!
 //! A user id is the lower-cased username, which never changes, so the profile item's key is
 //! also the claim that keeps usernames unique without regard to case.
@@ -43,6 +46,10 @@ pub const TWEET_LIST_SHARDS: u32 = 8;
 
 /// Number of partitions of the popularity index, for the same reason.
 pub const POPULARITY_SHARDS: u32 = 8;
+
+/// Number of partitions of the GSI2 list of every user, which operator commands walk instead
+/// of scanning the table; registrations spread their index writes over this many partitions.
+pub const USER_LIST_SHARDS: u32 = 8;
 
 /// Number of partitions of each search term, so a common word such as "the" spreads its
 /// index writes over this many partitions instead of one.
@@ -93,7 +100,12 @@ pub fn shard_of(id: &str, shards: u32) -> u32 {
 }
 
 pub fn like(tweet_id: &str, user_id: &str) -> Key {
-    Key::new(format!("{LIKE_PREFIX}{tweet_id}"), user_id)
+    Key::new(like_partition(tweet_id), user_id)
+}
+
+/// Table partition of a tweet's likes, one item per user.
+pub fn like_partition(tweet_id: &str) -> String {
+    format!("{LIKE_PREFIX}{tweet_id}")
 }
 
 /// GSI1 partition of a tweet's likes, most recent last.
@@ -162,6 +174,31 @@ pub fn idempotency(user_id: &str, idempotency_key: &str) -> Key {
 /// IP) in the fixed window that starts at `window_start` (seconds since the Unix epoch).
 pub fn rate_limit(bucket: &str, subject: &str, window_start: i64) -> Key {
     Key::new(format!("RATELIMIT#{bucket}#{subject}"), window_start.to_string())
+}
+
+/// Per-user marker of moderation state (suspension, current role), written by every
+/// moderation action and read in the same batch get as the session on each request.
+pub fn access(user_id: &str) -> Key {
+    Key::new(format!("ACCESS#{user_id}"), "ACCESS")
+}
+
+/// GSI2 partition of one shard of the list of every user, sorted by user id.
+pub fn user_list_partition(shard: u32) -> String {
+    format!("USERS#{shard}")
+}
+
+/// Progress of a long `chirp-admin` command (`rebuild-timelines`, `verify-counters`), so an
+/// interrupted run resumes after the last user it finished.
+pub fn checkpoint(command: &str) -> Key {
+    Key::new(format!("CHECKPOINT#{command}"), "CHECKPOINT")
+}
+
+/// Partition of the moderation audit log, sorted by audit id (a ULID, so by time). One
+/// partition is enough at moderation rates: DynamoDB takes about 1,000 writes per second on it.
+pub const AUDIT_PARTITION: &str = "AUDIT";
+
+pub fn audit_entry(audit_id: &str) -> Key {
+    Key::new(AUDIT_PARTITION, audit_id)
 }
 
 /// Item that records the day of the first tweet, where walks of the global list stop.

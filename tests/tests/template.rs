@@ -42,6 +42,7 @@ fn routes_of(binary: &str) -> Option<&'static [Route]> {
         "chirp-service" => chirp_service::ROUTES,
         "chirp-search" => chirp_search::ROUTES,
         "chirp-notifications" => chirp_notifications::ROUTES,
+        "chirp-moderation" => chirp_moderation::ROUTES,
         _ => return None,
     })
 }

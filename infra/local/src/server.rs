@@ -147,6 +147,8 @@ pub async fn dispatch(app: &App, request: Request) -> Response {
     // `/api/accounts/{username}`.
     if owns(chirp_search::ROUTES) {
         chirp_search::handle(app, request).await
+    } else if owns(chirp_moderation::ROUTES) {
+        chirp_moderation::handle(app, request).await
     } else if owns(chirp_notifications::ROUTES) {
         chirp_notifications::handle(app, request).await
     } else if owns(chirp_timelines::ROUTES) {

@@ -7,8 +7,10 @@ use crate::auth::{hash_password, verify_password};
 use crate::clock;
 use crate::error::{DomainError, DomainResult, Validator};
 use crate::keys;
-use crate::model::session::{session_item, session_owner};
+use crate::model::access::Access;
+use crate::model::session::{session_item, session_owner, session_role};
 use crate::model::user::{self, User};
+use crate::permissions::{Actor, Role};
 use crate::store::{Condition, Item, StoreError, TransactWrite, Update, string};
 
 /// The authenticated caller of a request.
@@ -16,6 +18,19 @@ use crate::store::{Condition, Item, StoreError, TransactWrite, Update, string};
 pub struct Viewer {
     pub user_id: String,
     pub session_id: String,
+}
+
+/// An authenticated caller with the role its session and access marker grant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub viewer: Viewer,
+    pub role: Role,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor::Account { user_id: self.viewer.user_id.clone(), role: self.role }
+    }
 }
 
 /// Fields of a registration request, as sent.
@@ -90,6 +105,8 @@ pub async fn create_account(app: &App, registration: ValidRegistration, password
         following_count: 0,
         tweets_count: 0,
         created_at: clock::now_timestamp(),
+        role: Role::User,
+        suspended: false,
     };
     let mut claim = keys::email_claim(&registration.email_claim).to_item();
     claim.insert("entity".into(), string("email_claim"));
@@ -124,7 +141,9 @@ pub struct Login {
 }
 
 /// Checks a username (any case) and password, then opens a session and issues its token. An
-/// unknown user and a wrong password get the same error after the same work.
+/// unknown user and a wrong password get the same error after the same work. A suspended
+/// account gets 403 `permission_denied`, but only after its password checked out, so the
+/// answer tells nothing to someone without the password.
 pub async fn login(app: &App, username: &str, password: &str) -> DomainResult<Login> {
     let found = if user::validate_username(username).is_ok() {
         find_user(app, &user::user_id_of(username)).await?
@@ -146,10 +165,14 @@ pub async fn login(app: &App, username: &str, password: &str) -> DomainResult<Lo
         }
     };
 
+    if user.suspended {
+        return Err(DomainError::Forbidden("This account is suspended.".into()));
+    }
+
     let session_id = new_session_id();
     let now = clock::now().unix_timestamp();
     let expires_at = now + app.tokens.ttl_seconds;
-    let item = session_item(&session_id, &user.user_id, &clock::now_timestamp(), expires_at);
+    let item = session_item(&session_id, &user.user_id, user.role, &clock::now_timestamp(), expires_at);
     app.store.put(item, Some(Condition::NotExists)).await?;
     let token = app.tokens.issue(&user.user_id, &session_id, now);
     Ok(Login { token, expires_in: app.tokens.ttl_seconds, user })
@@ -165,15 +188,33 @@ fn new_session_id() -> String {
 /// Resolves a bearer token to its viewer: the signature and times must check out and the
 /// session must still exist, so a logged-out token fails at once.
 pub async fn authenticate(app: &App, token: &str) -> DomainResult<Viewer> {
+    Ok(authenticate_caller(app, token).await?.viewer)
+}
+
+/// Resolves a bearer token to its viewer and role. The session and the account's access
+/// marker are read in one batch get (one round trip, two read units), so a suspension ends
+/// every session at once and a role change applies without a new login.
+pub async fn authenticate_caller(app: &App, token: &str) -> DomainResult<Caller> {
     let claims = app.tokens.verify(token)?;
     let revoked = || DomainError::AuthenticationFailed("Token is no longer valid.".into());
-    let session = app.store.get(&keys::session(&claims.sid)).await?.ok_or_else(revoked)?;
-    let (user_id, expires_at) = session_owner(&session).ok_or_else(revoked)?;
+    let session_key = keys::session(&claims.sid);
+    let access_key = keys::access(&claims.sub);
+    let items = app.store.batch_get(vec![session_key.clone(), access_key.clone()]).await?;
+    let is = |item: &&Item, key: &crate::store::Key| crate::store::key_of(item).as_ref() == Some(key);
+    let session = items.iter().find(|item| is(item, &session_key)).ok_or_else(revoked)?;
+    let access = items.iter().find(|item| is(item, &access_key)).map(Access::from_item);
+
+    let (user_id, expires_at) = session_owner(session).ok_or_else(revoked)?;
     // DynamoDB removes expired items only eventually, so the expiry is checked here too.
     if user_id != claims.sub || expires_at <= clock::now().unix_timestamp() {
         return Err(revoked());
     }
-    Ok(Viewer { user_id, session_id: claims.sid })
+    if access.is_some_and(|access| access.suspended) {
+        return Err(DomainError::AuthenticationFailed("This account is suspended.".into()));
+    }
+    // The marker, when present, holds the current role; the session's copy may predate it.
+    let role = access.map_or_else(|| session_role(session), |access| access.role);
+    Ok(Caller { viewer: Viewer { user_id, session_id: claims.sid }, role })
 }
 
 /// Ends the viewer's session; its token stops working at once.

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod feed;
 pub mod likes;
 pub mod lists;
+pub mod moderation;
 pub mod notifications;
 pub mod render;
 pub mod search;

@@ -58,8 +58,10 @@ fn sort_item(item: Item, fetched: &mut Fetched) -> DomainResult<()> {
 }
 
 fn tweet_view(tweet: &Tweet, fetched: &Fetched) -> Option<TweetView> {
-    // An author deleted after the tweet was read leaves nothing to show.
-    let author = fetched.users.get(&tweet.author_id)?;
+    // An author deleted after the tweet was read leaves nothing to show. A suspended author's
+    // tweets are hidden here, at render time, so suspension rewrites no timeline or index and
+    // reinstatement brings every tweet back.
+    let author = fetched.users.get(&tweet.author_id).filter(|author| !author.suspended)?;
     Some(TweetView::new(tweet, AuthorView::from(author), fetched.liked.contains(&tweet.id)))
 }
 

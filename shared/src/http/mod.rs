@@ -12,11 +12,11 @@ mod request;
 mod response;
 mod router;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
 pub use limits::{client_ip, serve};
 pub use pages::{page_request, page_response};
 pub use request::{
-    JsonBody, MAX_BODY_BYTES, authenticate, header, json_body, query_params, require_viewer,
+    JsonBody, MAX_BODY_BYTES, authenticate, header, json_body, query_params, require_caller, require_viewer,
 };
 pub use response::{empty, finish, json};
 pub use router::{Route, match_route, normalize_path, route};

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{ApiError, Request};
 use crate::app::App;
-use crate::domain::accounts::{self, Viewer};
+use crate::domain::accounts::{self, Caller, Viewer};
 use crate::error::Validator;
 
 /// Largest request body accepted: 64 KiB.
@@ -123,4 +123,10 @@ pub async fn authenticate(app: &App, request: &Request) -> Result<Option<Viewer>
 /// Resolves the caller of an endpoint that needs a token.
 pub async fn require_viewer(app: &App, request: &Request) -> Result<Viewer, ApiError> {
     authenticate(app, request).await?.ok_or_else(ApiError::not_authenticated)
+}
+
+/// Resolves the caller and its role, for endpoints whose rule depends on the role.
+pub async fn require_caller(app: &App, request: &Request) -> Result<Caller, ApiError> {
+    let token = bearer_token(request)?.ok_or_else(ApiError::not_authenticated)?;
+    Ok(accounts::authenticate_caller(app, token).await?)
 }

@@ -1,6 +1,7 @@
 //! Stored entities, their validation rules and their public forms.
 
 pub mod follow;
+pub mod access;
 pub mod like;
 pub mod notification;
 pub mod session;

@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
+use utoipa::ToSchema;
 
 use crate::keys;
+use crate::permissions::Role;
 use crate::store::{Item, StoreError, string};
 
 /// Usernames that equal a fixed path segment under `/api/accounts/`, in any case.
@@ -42,6 +44,12 @@ pub struct User {
     #[serde(default)]
     pub tweets_count: i64,
     pub created_at: String,
+    /// Absent on items written before roles existed, which read as `user`.
+    #[serde(default)]
+    pub role: Role,
+    /// A suspended account cannot log in and its tweets are left out of every list.
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 impl User {
@@ -51,6 +59,9 @@ impl User {
         let mut item: Item = serde_dynamo::to_item(self).expect("users always serialise");
         item.extend(keys::user(&self.user_id).to_item().into_inner());
         item.insert("entity".into(), string(Self::ENTITY));
+        // Lists the user in GSI2, which operator commands walk instead of a table scan.
+        let shard = keys::shard_of(&self.user_id, keys::USER_LIST_SHARDS);
+        keys::set_index(&mut item, keys::GSI2PK, keys::GSI2SK, keys::user_list_partition(shard), self.user_id.clone());
         item
     }
 
@@ -138,10 +149,11 @@ pub fn validate_birth_date(value: &str, today: Date) -> Result<String, String> {
 }
 
 /// The user summary embedded in tweets and notifications.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct AuthorView {
     pub username: String,
     pub display_name: String,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
 }
 
@@ -156,12 +168,13 @@ impl From<&User> for AuthorView {
 }
 
 /// The public form of a user; `is_following` only for an authenticated viewer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub username: String,
     pub display_name: String,
     pub bio: String,
     pub location: String,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     pub followers_count: i64,
     pub following_count: i64,
@@ -189,11 +202,12 @@ impl UserView {
 }
 
 /// The owner's own form of a user: the public form plus `email` and `birth_date`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct OwnUserView {
     #[serde(flatten)]
     pub public: UserView,
     pub email: String,
+    #[schema(required = true)]
     pub birth_date: Option<String>,
 }
 
