@@ -97,11 +97,10 @@ pub async fn remove_author(store: &Arc<dyn Store>, reader: &str, author: &str) -
         let query = Query::new(Index::Table, keys::timeline_partition(reader)).exclusive_start(start);
         let page = store.query(query).await?;
         for item in &page.items {
-            if item.string("author_id") == Some(author) {
-                if let Some(key) = key_of(item) {
+            if item.string("author_id") == Some(author)
+                && let Some(key) = key_of(item) {
                     deletes.push(BatchWrite::Delete(key));
                 }
-            }
         }
         match page.last_evaluated_key {
             Some(key) => start = Some(key),
@@ -124,11 +123,10 @@ async fn trim(store: &Arc<dyn Store>, reader: &str) -> DomainResult<()> {
         let page = store.query(query).await?;
         for item in &page.items {
             seen += 1;
-            if seen > MAX_TIMELINE_ENTRIES {
-                if let Some(key) = key_of(item) {
+            if seen > MAX_TIMELINE_ENTRIES
+                && let Some(key) = key_of(item) {
                     deletes.push(BatchWrite::Delete(key));
                 }
-            }
         }
         match page.last_evaluated_key {
             Some(key) => start = Some(key),

@@ -123,7 +123,7 @@ async fn recent_tweet_ids(client: &Client, base: &str) -> Result<Vec<String>, St
 /// Sends `requests` requests, `concurrency` at a time, and summarises their latencies.
 async fn drive(name: &str, requests: usize, concurrency: usize, build: impl Fn(usize) -> RequestBuilder) -> Summary {
     let started = Instant::now();
-    let outcomes: Vec<(Duration, bool)> = futures::stream::iter((0..requests).map(|i| build(i)))
+    let outcomes: Vec<(Duration, bool)> = futures::stream::iter((0..requests).map(build))
         .map(|request| async move {
             let sent = Instant::now();
             let ok = match request.send().await {

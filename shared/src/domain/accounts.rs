@@ -252,21 +252,18 @@ pub struct ProfileChanges {
 pub async fn update_profile(app: &App, viewer: &Viewer, changes: ProfileChanges) -> DomainResult<User> {
     let mut validator = Validator::new();
     let mut update = Update::new();
-    if let Some(name) = &changes.display_name {
-        if let Some(name) = validator.check("display_name", user::validate_text(name, user::MAX_DISPLAY_NAME_CHARS)) {
+    if let Some(name) = &changes.display_name
+        && let Some(name) = validator.check("display_name", user::validate_text(name, user::MAX_DISPLAY_NAME_CHARS)) {
             update = update.set("display_name", string(name));
         }
-    }
-    if let Some(bio) = &changes.bio {
-        if let Some(bio) = validator.check("bio", user::validate_text(bio, user::MAX_BIO_CHARS)) {
+    if let Some(bio) = &changes.bio
+        && let Some(bio) = validator.check("bio", user::validate_text(bio, user::MAX_BIO_CHARS)) {
             update = update.set("bio", string(bio));
         }
-    }
-    if let Some(location) = &changes.location {
-        if let Some(location) = validator.check("location", user::validate_text(location, user::MAX_LOCATION_CHARS)) {
+    if let Some(location) = &changes.location
+        && let Some(location) = validator.check("location", user::validate_text(location, user::MAX_LOCATION_CHARS)) {
             update = update.set("location", string(location));
         }
-    }
     match &changes.birth_date {
         Some(Some(date)) => {
             let today = clock::now().date();

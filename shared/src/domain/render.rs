@@ -49,11 +49,10 @@ fn sort_item(item: Item, fetched: &mut Fetched) -> DomainResult<()> {
         if let Some(tweet_id) = item.string("tweet_id") {
             fetched.liked.insert(tweet_id.to_owned());
         }
-    } else if pk.starts_with(keys::FOLLOWING_PREFIX) {
-        if let Some(followee) = item.string("followee_id") {
+    } else if pk.starts_with(keys::FOLLOWING_PREFIX)
+        && let Some(followee) = item.string("followee_id") {
             fetched.followed.insert(followee.to_owned());
         }
-    }
     Ok(())
 }
 
