@@ -147,3 +147,46 @@ async fn walk_resumes_after_checkpoint() {
     .expect("walk");
     assert_eq!(seen.into_inner().expect("lock"), ["cat", "dan"]);
 }
+
+/// Search answers the repair must restore: a word, a hashtag-free phrase and a user prefix.
+async fn search_answers(api: &TestApi) -> Vec<Value> {
+    let mut out = Vec::new();
+    for query in ["/api/tweets/search/?q=says", "/api/tweets/search/?q=ann%20says", "/api/accounts/search/?q=da"] {
+        let items = api.walk(query, None).await;
+        out.push(json!(items.iter().map(|item| item.get("id").or(item.get("username")).cloned()).collect::<Vec<_>>()));
+    }
+    out
+}
+
+#[tokio::test]
+async fn rebuild_restores_search_index() {
+    let (api, _) = loaded().await;
+    let before = search_answers(&api).await;
+    assert!(before.iter().all(|answer| answer.as_array().is_some_and(|a| !a.is_empty())), "every search finds something");
+    let store = store_of(&api);
+
+    // Lose every term item of ann's tweets and dan's name prefixes.
+    let tweets = store.query(Query::new(Index::Gsi1, keys::tweets_by_author("ann"))).await.expect("query");
+    let mut deletes = Vec::new();
+    for item in &tweets.items {
+        let id = item.string("id").unwrap_or_default();
+        let content = item.string("content").unwrap_or_default();
+        deletes.extend(chirp_shared::search::index::term_keys(id, content).into_iter().map(BatchWrite::Delete));
+    }
+    let dan = store.get(&keys::user("dan")).await.expect("get").expect("dan exists");
+    let dan = chirp_shared::model::User::from_item(dan).expect("a user");
+    for item in chirp_shared::search::index::prefix_items(&dan) {
+        deletes.push(BatchWrite::Delete(chirp_shared::store::key_of(&item).expect("a key")));
+    }
+    store.batch_write(deletes).await.expect("delete");
+    assert_ne!(search_answers(&api).await, before, "the damage shows");
+
+    checkpoint::for_each_user(&store, "rebuild-search-index", |user_id| {
+        let store = store.clone();
+        async move { chirp_admin::search_index::rebuild_user_index(&store, &user_id).await.map(|_| ()) }
+    })
+    .await
+    .expect("the rebuild succeeds");
+
+    assert_eq!(search_answers(&api).await, before);
+}

@@ -5,5 +5,6 @@
 pub mod accounts;
 pub mod checkpoint;
 pub mod counters;
+pub mod search_index;
 pub mod timelines;
 pub mod users;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use chirp_admin::{accounts, checkpoint, counters, timelines};
+use chirp_admin::{accounts, checkpoint, counters, search_index, timelines};
 use chirp_local::data_dir::DataDir;
 use chirp_shared::domain::moderation;
 use chirp_shared::error::DomainError;
@@ -60,6 +60,9 @@ enum Command {
     SetRole { username: String, role: String },
     /// Rebuild one user's home timeline, or every user's (resumable), from follows and tweets.
     RebuildTimelines { username: Option<String> },
+    /// Rewrite the search index items (tweet terms and name prefixes) of every user from the
+    /// users and tweets (resumable).
+    RebuildSearchIndex,
     /// Compare followers, following, tweets and likes counts with the rows they count
     /// (resumable); with --fix, set wrong counters to the counted value.
     VerifyCounters {
@@ -143,6 +146,18 @@ async fn execute(store: &Arc<dyn Store>, command: Command) -> Result<(), DomainE
             })
             .await?;
             println!("{} entries added, {} removed", added.get(), removed.get());
+        }
+        Command::RebuildSearchIndex => {
+            let written = Cell::new(0usize);
+            checkpoint::for_each_user(store, "rebuild-search-index", |user_id| {
+                let (store, written) = (store.clone(), &written);
+                async move {
+                    written.set(written.get() + search_index::rebuild_user_index(&store, &user_id).await?);
+                    Ok(())
+                }
+            })
+            .await?;
+            println!("{} index items written", written.get());
         }
         Command::VerifyCounters { fix } => {
             let wrong = Cell::new(0usize);
