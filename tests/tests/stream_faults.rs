@@ -1,6 +1,7 @@
-//! Stream faults end to end: the real fan-out handler behind the local runtime's pump. A
-//! poison record (a tweet item fan-out cannot read) goes to the dead-letter table after every
-//! retry, and the records after it are still delivered.
+//! Stream faults end to end: the real fan-out and notifier handlers, behind the local
+//! runtime's pump or driven directly. A poison record goes to the dead-letter table after
+//! every retry and the records after it are still delivered; a failed record in the middle of
+//! a batch is reported, and its retry leaves no duplicate.
 
 use std::sync::Arc;
 
@@ -85,4 +86,97 @@ async fn poison_follow_edge_dead_lettered() {
 
     assert_eq!(sqlite.dead_letters("fanout").expect("dead letters"), vec![poison_sequence]);
     assert!(timeline(&store, &bob).await.contains(&tweet), "backfill after the poison ran");
+}
+
+/// Notification items of `recipient`, without the unread counter.
+async fn notifications(store: &Arc<dyn Store>, recipient: &Viewer) -> Vec<chirp_shared::store::Item> {
+    let query = Query::new(Index::Table, keys::notification_partition(&recipient.user_id));
+    let page = store.query(query).await.expect("notifications are readable");
+    page.items.into_iter().filter(|item| item.string("entity") == Some("notification")).collect()
+}
+
+/// A like item the notifier cannot read: it lacks the liker and the tweet's author.
+fn poison_like() -> chirp_shared::store::Item {
+    let mut like = keys::like("01POISONTWEET", "nobody").to_item();
+    like.insert("entity".into(), string("like"));
+    like
+}
+
+#[tokio::test]
+async fn notifier_poison_dead_lettered() {
+    let sqlite = Arc::new(SqliteStore::in_memory().expect("an in-memory store"));
+    let store: Arc<dyn Store> = sqlite.clone();
+    let config = Config { secret: vec![7; 32], token_ttl_seconds: 3600 };
+    let app = App::new(store.clone(), &config).expect("an app");
+    let alice = user(&app, "alice").await;
+    let bob = user(&app, "bob").await;
+    let carol = user(&app, "carol").await;
+    social::follow(&app, &bob, "alice").await.expect("bob follows alice");
+    store.put(poison_like(), None).await.expect("the poison item is written");
+    let poison_sequence = sqlite.latest_sequence().expect("the stream is readable");
+    social::follow(&app, &carol, "alice").await.expect("carol follows alice");
+
+    let mut pump = Pump::new(sqlite.clone(), pump::notifier());
+    pump.drain().await.expect("the pump drains");
+
+    assert_eq!(sqlite.dead_letters("notifier").expect("dead letters"), vec![poison_sequence]);
+    let actors: Vec<String> = notifications(&store, &alice)
+        .await
+        .iter()
+        .filter_map(|item| item.string("actor_id").map(str::to_owned))
+        .collect();
+    assert_eq!(actors.len(), 2, "both follows notify alice: {actors:?}");
+}
+
+#[tokio::test]
+async fn notifier_middle_failure_retried_once() {
+    let sqlite = Arc::new(SqliteStore::in_memory().expect("an in-memory store"));
+    let store: Arc<dyn Store> = sqlite.clone();
+    let config = Config { secret: vec![7; 32], token_ttl_seconds: 3600 };
+    let app = App::new(store.clone(), &config).expect("an app");
+    let alice = user(&app, "alice").await;
+    let bob = user(&app, "bob").await;
+    let carol = user(&app, "carol").await;
+    let start = sqlite.latest_sequence().expect("the stream is readable");
+    social::follow(&app, &bob, "alice").await.expect("bob follows alice");
+    social::follow(&app, &carol, "alice").await.expect("carol follows alice");
+    let (records, _) = sqlite.read_changes(start, 100, chirp_notifier::ENTITIES).expect("the stream is readable");
+    let mut event = pump::event_of(&records);
+    assert_eq!(event.records.len(), 2, "one following record per follow");
+
+    // The second record, broken, fails; Lambda then retries from it with the record intact.
+    let intact = event.records[1].clone();
+    event.records[1].change.new_image.remove("follower_id");
+    let response = chirp_notifier::handle(&store, event.clone()).await;
+    let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    assert_eq!(failed, vec![event.records[1].change.sequence_number.clone()]);
+    assert_eq!(notifications(&store, &alice).await.len(), 1, "only the first follow notified");
+
+    let mut retry = event.clone();
+    retry.records = vec![intact];
+    assert!(chirp_notifier::handle(&store, retry.clone()).await.batch_item_failures.is_empty());
+    assert!(chirp_notifier::handle(&store, retry).await.batch_item_failures.is_empty(), "a redelivery succeeds");
+    assert_eq!(notifications(&store, &alice).await.len(), 2, "the retry notifies once");
+
+    let count = store.get(&keys::unread_count("alice")).await.expect("the counter is readable");
+    let unread = count.and_then(|item| item.number(chirp_shared::model::notification::UNREAD_ATTRIBUTE));
+    assert_eq!(unread, Some(2), "the unread count stays exact");
+}
+
+#[tokio::test]
+async fn notifier_ignores_other_entities() {
+    let sqlite = Arc::new(SqliteStore::in_memory().expect("an in-memory store"));
+    let store: Arc<dyn Store> = sqlite.clone();
+    let config = Config { secret: vec![7; 32], token_ttl_seconds: 3600 };
+    let app = App::new(store.clone(), &config).expect("an app");
+    let alice = user(&app, "alice").await;
+    let (records, _) = sqlite.read_changes(0, 100, &[]).expect("the stream is readable");
+    assert!(!records.is_empty(), "registration wrote user records");
+    let before = sqlite.latest_sequence().expect("the stream is readable");
+
+    let response = chirp_notifier::handle(&store, pump::event_of(&records)).await;
+
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(sqlite.latest_sequence().expect("the stream is readable"), before, "user records wrote something");
+    assert!(notifications(&store, &alice).await.is_empty());
 }

@@ -11,10 +11,11 @@ use chirp_shared::store::{BatchWrite, Index, Query, Store};
 use crate::users::query_all;
 
 /// Rewrites the index items of one user: the name prefix items and the term items of each of
-/// the user's tweets. Returns how many items it wrote. Index items have deterministic keys,
-/// so a present item is rewritten unchanged; an item of an edited or deleted tweet that the
-/// indexer failed to remove stays, which search tolerates because it checks every candidate
-/// against the tweet's current content.
+/// the user's tweets. Returns how many items it wrote. Index items have deterministic keys, so
+/// a present item is rewritten unchanged.
+///
+/// NOTE: items of an edited or deleted tweet that the indexer failed to remove stay. Search
+/// tolerates them, because it checks every candidate against the tweet's current content.
 pub async fn rebuild_user_index(store: &Arc<dyn Store>, user_id: &str) -> DomainResult<usize> {
     let Some(item) = store.get(&keys::user(user_id)).await? else {
         return Ok(0);
