@@ -16,12 +16,9 @@ fn documented_groups() -> Vec<(&'static str, &'static [Route])> {
         ("search", chirp_search::ROUTES),
         ("notifications", chirp_notifications::ROUTES),
         ("service", chirp_service::ROUTES),
+        ("moderation", chirp_moderation::ROUTES),
     ]
 }
-
-// TODO: document the moderation endpoints, which are still being built, and move their group
-// into `documented_groups`.
-const UNDOCUMENTED_GROUPS: &[&[Route]] = &[chirp_moderation::ROUTES];
 
 fn document() -> Value {
     serde_json::from_str(openapi::document_json()).expect("the document is JSON")
@@ -56,17 +53,6 @@ fn every_operation_routed() {
         for method in item.as_object().expect("path item is an object").keys() {
             let routed = route.methods.iter().any(|allowed| allowed.as_str().eq_ignore_ascii_case(method));
             assert!(routed, "{method} {path} is in the document but its route does not accept it");
-        }
-    }
-}
-
-#[test]
-fn undocumented_groups_stay_out() {
-    let document = document();
-    let paths = document["paths"].as_object().expect("paths is an object");
-    for routes in UNDOCUMENTED_GROUPS {
-        for route in *routes {
-            assert!(!paths.contains_key(&format!("{}/", route.pattern)), "{} is documented: move its group", route.pattern);
         }
     }
 }

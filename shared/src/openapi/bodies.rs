@@ -114,3 +114,54 @@ pub struct NotificationPage {
     #[schema(required = true)]
     previous: Option<String>,
 }
+
+/// Body of suspending or reinstating an account; suspending needs a `reason`.
+#[derive(ToSchema)]
+pub struct ReasonRequest {
+    #[schema(max_length = 500)]
+    reason: Option<String>,
+}
+
+/// Body of `PUT /api/moderation/users/{username}/role/`.
+#[derive(ToSchema)]
+pub struct RoleRequest {
+    #[schema(pattern = "^(user|moderator|admin)$")]
+    role: String,
+    #[schema(max_length = 500)]
+    reason: Option<String>,
+}
+
+/// An account's moderation state, as the moderation endpoints return it.
+#[derive(ToSchema)]
+pub struct AccountState {
+    username: String,
+    #[schema(pattern = "^(user|moderator|admin)$")]
+    role: String,
+    suspended: bool,
+}
+
+/// One audit entry: who did what to which target, when and why.
+#[derive(ToSchema)]
+pub struct AuditEntry {
+    id: String,
+    /// User id of the moderator or admin, or `operator` for `chirp-admin`.
+    actor: String,
+    /// `delete_tweet`, `suspend`, `reinstate` or `set_role`.
+    action: String,
+    /// Tweet id for `delete_tweet`, user id otherwise.
+    target: String,
+    reason: String,
+    /// The new role of a `set_role` action; absent otherwise.
+    role: Option<String>,
+    created_at: String,
+}
+
+/// A page of audit entries, newest first; `next` and `previous` are absolute URLs or `null`.
+#[derive(ToSchema)]
+pub struct AuditPage {
+    results: Vec<AuditEntry>,
+    #[schema(required = true)]
+    next: Option<String>,
+    #[schema(required = true)]
+    previous: Option<String>,
+}

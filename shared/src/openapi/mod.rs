@@ -41,6 +41,11 @@ pub use operations::{Auth, OPERATIONS, Operation};
         bodies::UserPage,
         bodies::TweetPage,
         bodies::NotificationPage,
+        bodies::ReasonRequest,
+        bodies::RoleRequest,
+        bodies::AccountState,
+        bodies::AuditEntry,
+        bodies::AuditPage,
     ))
 )]
 struct Schemas;

@@ -65,6 +65,7 @@ const USERS: &[Success] = &[(200, "A page of users.", Some("UserPage"))];
 const TWEETS: &[Success] = &[(200, "A page of tweets.", Some("TweetPage"))];
 const NO_CONTENT: &[Success] = &[(204, "Done; no body.", None)];
 const FORBIDDEN: &[u16] = &[403];
+const ACCOUNT_STATE: &[Success] = &[(200, "The account's moderation state.", Some("AccountState"))];
 
 const fn op(
     method: Method,
@@ -141,6 +142,12 @@ pub const OPERATIONS: &[Operation] = &[
     query(with(op(Method::GET, "/api/notifications/", "notifications", "notifications", "The caller's notifications, newest first", Token), &[(200, "A page of notifications.", Some("NotificationPage"))]), &[Query::Unread, Query::Page]),
     with(op(Method::GET, "/api/notifications/unread_count/", "unread_count", "notifications", "The number of unread notifications", Token), &[(200, "The count.", Some("UnreadCount"))]),
     body(with(op(Method::POST, "/api/notifications/read/", "mark_read", "notifications", "Mark all notifications, or those in `ids`, read", Token), NO_CONTENT), "MarkReadRequest"),
+    // Moderation: a caller without the role gets 403.
+    errors(with(op(Method::DELETE, "/api/moderation/tweets/{id}/", "moderate_delete_tweet", "moderation", "Delete any tweet (moderator)", Token), NO_CONTENT), FORBIDDEN),
+    errors(body(with(op(Method::POST, "/api/moderation/users/{username}/suspend/", "suspend", "moderation", "Suspend an account (moderator; a reason is required)", Token), ACCOUNT_STATE), "ReasonRequest"), FORBIDDEN),
+    errors(body(with(op(Method::POST, "/api/moderation/users/{username}/reinstate/", "reinstate", "moderation", "Reinstate a suspended account (moderator)", Token), ACCOUNT_STATE), "ReasonRequest"), FORBIDDEN),
+    errors(body(with(op(Method::PUT, "/api/moderation/users/{username}/role/", "set_role", "moderation", "Set an account's role (admin)", Token), ACCOUNT_STATE), "RoleRequest"), FORBIDDEN),
+    errors(query(with(op(Method::GET, "/api/moderation/audit/", "audit", "moderation", "The audit log, newest first (admin)", Token), &[(200, "A page of audit entries.", Some("AuditPage"))]), PAGE), FORBIDDEN),
     // Service.
     with(op(Method::GET, "/api/health/", "health", "service", "Health check", Public), &[(200, "The service is up.", Some("Health"))]),
     with(op(Method::GET, "/api/schema/", "schema", "service", "This OpenAPI document", Public), &[(200, "The OpenAPI 3.1 document.", Some(OBJECT))]),
