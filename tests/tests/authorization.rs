@@ -217,3 +217,28 @@ async fn huge_json_gets_400_quickly() {
         assert!(elapsed < Duration::from_secs(2), "{name} took {elapsed:?}");
     }
 }
+
+#[tokio::test]
+async fn others_notifications_untouchable() {
+    let Scene { api, alice, bob, .. } = scene().await;
+    api.follow(&bob, "alice").await;
+    api.settle().await;
+    let unread = |token: String| {
+        let api = &api;
+        async move { api.get("/api/notifications/unread_count/", Some(&token)).await.body["count"].as_i64() }
+    };
+    assert_eq!(unread(alice.clone()).await, Some(1), "bob's follow notifies alice");
+    let listed = api.get("/api/notifications/", Some(&alice)).await;
+    let id = listed.body["results"][0]["id"].as_str().expect("a notification id").to_owned();
+
+    // Bob sends Alice's notification id, then marks all of his own read.
+    let marked = api.post("/api/notifications/read/", Some(&bob), json!({"ids": [id]})).await;
+    assert_eq!(marked.status, StatusCode::NO_CONTENT, "{:?}", marked.body);
+    let marked_all = api.post("/api/notifications/read/", Some(&bob), json!({})).await;
+    assert_eq!(marked_all.status, StatusCode::NO_CONTENT, "{:?}", marked_all.body);
+
+    assert_eq!(unread(alice.clone()).await, Some(1), "alice's notification is still unread");
+    let bobs = api.get("/api/notifications/", Some(&bob)).await;
+    let ids: Vec<&str> = bobs.body["results"].as_array().expect("results").iter().filter_map(|n| n["id"].as_str()).collect();
+    assert!(!ids.contains(&id.as_str()), "bob sees alice's notification: {ids:?}");
+}
