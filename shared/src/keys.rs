@@ -47,8 +47,8 @@ pub const TWEET_LIST_SHARDS: u32 = 8;
 /// Number of partitions of the popularity index, for the same reason.
 pub const POPULARITY_SHARDS: u32 = 8;
 
-/// Number of partitions of the GSI2 list of every user, which operator commands walk instead
-/// of scanning the table; registrations spread their index writes over this many partitions.
+/// Number of partitions of the GSI2 list of every user. Operator commands walk this list
+/// instead of scanning the table, and registrations spread their index writes over it.
 pub const USER_LIST_SHARDS: u32 = 8;
 
 /// Number of partitions of each search term, so a common word such as "the" spreads its

@@ -823,7 +823,9 @@ async fn batch_get_over_100(store: &dyn Store) {
 
     let found: BTreeSet<i64> = items.iter().filter_map(|i| i.number("n")).collect();
     assert_eq!(found, (0..150).collect::<BTreeSet<i64>>(), "every present key is read once");
-    assert!(items.len() >= 150 && items.len() <= 151, "{} items", items.len());
+    // The key listed twice may come back once or twice, depending on the store.
+    assert!(items.len() >= 150, "{} items", items.len());
+    assert!(items.len() <= 151, "{} items", items.len());
 
     let none = store.batch_get(Vec::new()).await.expect("an empty batch get succeeds");
     assert!(none.is_empty());

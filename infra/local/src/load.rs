@@ -108,8 +108,8 @@ pub async fn load(data_dir: &Path, args: &LoadArgs) -> Result<LoadReport, String
     let phase = Instant::now();
     load_follows(&app, &edges, &mut report).await?;
     report.phase_seconds.push(("follows", phase.elapsed().as_secs_f64()));
-    // Fan the follows out before any tweet exists, so their backfills find nothing to copy;
-    // otherwise every follow would copy its followee's tweets a second time.
+    // Fan the follows out before any tweet exists, so their backfills find nothing to copy.
+    // Otherwise every follow would copy its followee's tweets a second time.
     let phase = Instant::now();
     run_fan_out(&sqlite).await?;
     report.phase_seconds.push(("fan-out of follows", phase.elapsed().as_secs_f64()));

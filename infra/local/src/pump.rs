@@ -2,7 +2,7 @@
 //! stream events and invokes the stream handlers in-process, like an event source mapping.
 //!
 //! Each consumer keeps its position in the store. A batch that reports an item failure is
-//! retried from that record with backoff; after [`MAX_ATTEMPTS`] the record goes to the
+//! retried from that record with backoff. After [`MAX_ATTEMPTS`] the record goes to the
 //! dead-letter table and the consumer moves on, as `MaximumRetryAttempts` with an on-failure
 //! destination does on AWS.
 

@@ -235,8 +235,8 @@ impl ListSource for DayShardedList {
             return Ok(Fetched::complete(Vec::new()));
         };
         let ascending = forward != self.descending;
-        // Five minutes ahead, in case another instance's clock runs slightly ahead near
-        // midnight; the rest of the day this is today, so no empty day is read.
+        // Look five minutes ahead, in case another instance's clock runs slightly ahead near
+        // midnight. The rest of the day this is today, so no empty day is read.
         let mut lower_day = first_day;
         let mut upper_day = (clock::now() + Duration::minutes(5)).date();
         if let Some(day) = self.range.lower.as_deref().and_then(day_of_id) {
