@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
 
+use super::consumed::Usage;
 use super::error::{self, build_error};
 use super::{DynamoStore, SdkItem, check_item, key_to_sdk};
 use crate::store::{
@@ -46,10 +47,16 @@ async fn get_chunk(store: &DynamoStore, mut pending: Vec<SdkItem>) -> StoreResul
         let output = store
             .retry
             .run("BatchGetItem", true, error::classify, || {
-                store.client.batch_get_item().request_items(&store.table, request.clone()).send()
+                store
+                    .client
+                    .batch_get_item()
+                    .request_items(&store.table, request.clone())
+                    .set_return_consumed_capacity(store.return_consumed())
+                    .send()
             })
             .await
             .map_err(|error| error::store_error("BatchGetItem", error, None))?;
+        store.record_consumed(Usage::Read, output.consumed_capacity());
 
         let mut responses = output.responses.unwrap_or_default();
         items
@@ -126,10 +133,16 @@ async fn write_chunk(store: &DynamoStore, mut pending: Vec<WriteRequest>) -> Sto
         let output = store
             .retry
             .run("BatchWriteItem", true, error::classify, || {
-                store.client.batch_write_item().request_items(&store.table, pending.clone()).send()
+                store
+                    .client
+                    .batch_write_item()
+                    .request_items(&store.table, pending.clone())
+                    .set_return_consumed_capacity(store.return_consumed())
+                    .send()
             })
             .await
             .map_err(|error| error::store_error("BatchWriteItem", error, None))?;
+        store.record_consumed(Usage::Write, output.consumed_capacity());
 
         let unprocessed = output
             .unprocessed_items

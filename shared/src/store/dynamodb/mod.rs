@@ -4,6 +4,7 @@
 //! the boundary as `serde_dynamo` items, converted to and from the SDK's attribute maps.
 
 mod batch;
+pub mod consumed;
 mod error;
 mod expression;
 mod retry;
@@ -13,15 +14,17 @@ mod tests;
 mod transaction;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
-use aws_sdk_dynamodb::types::{AttributeValue as SdkValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue as SdkValue, ReturnConsumedCapacity, ReturnValue};
 
 pub use aws_sdk_dynamodb::Client;
 pub use table::{TTL_ATTRIBUTE, create_table, delete_table};
 
+use self::consumed::{ConsumedMeter, Usage};
 use self::expression::{
     Placeholders, normalize_sort, render_condition, render_key_condition, render_update,
 };
@@ -41,6 +44,8 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     retry: RetryPolicy,
+    /// Where reported capacity units go; with `None` the requests ask for no report.
+    consumed: Option<Arc<ConsumedMeter>>,
 }
 
 impl DynamoStore {
@@ -61,7 +66,35 @@ impl DynamoStore {
             client: Client::from_conf(config),
             table: table.into(),
             retry: RetryPolicy::default(),
+            consumed: None,
         }
+    }
+
+    /// Asks DynamoDB to report the capacity each request consumed (`ReturnConsumedCapacity:
+    /// INDEXES`) and adds it to `meter`. For benchmarks: the report makes responses larger.
+    pub fn with_consumed_capacity(mut self, meter: Arc<ConsumedMeter>) -> Self {
+        self.consumed = Some(meter);
+        self
+    }
+
+    fn return_consumed(&self) -> Option<ReturnConsumedCapacity> {
+        self.consumed.as_ref().map(|_| ReturnConsumedCapacity::Indexes)
+    }
+
+    fn record_consumed<'a>(
+        &self,
+        usage: Usage,
+        reports: impl IntoIterator<Item = &'a aws_sdk_dynamodb::types::ConsumedCapacity>,
+    ) {
+        if let Some(meter) = &self.consumed {
+            meter.record(usage, reports);
+        }
+    }
+
+    /// Returns the store's SDK client, whose own retries are off, for table administration such
+    /// as [`create_table`].
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     pub fn table(&self) -> &str {
@@ -92,10 +125,12 @@ impl Store for DynamoStore {
                     .table_name(&self.table)
                     .set_key(Some(key_to_sdk(key)))
                     .consistent_read(true)
+                    .set_return_consumed_capacity(self.return_consumed())
                     .send()
             })
             .await
             .map_err(|error| error::store_error("GetItem", error, None))?;
+        self.record_consumed(Usage::Read, output.consumed_capacity());
         Ok(output.item.map(Item::from))
     }
 
@@ -106,7 +141,8 @@ impl Store for DynamoStore {
         // A conditional put sent again after it was applied would fail its own condition.
         let idempotent = condition.is_none();
         let sdk_item: SdkItem = item.into();
-        self.retry
+        let output = self
+            .retry
             .run("PutItem", idempotent, error::classify, || {
                 self.client
                     .put_item()
@@ -115,10 +151,12 @@ impl Store for DynamoStore {
                     .set_condition_expression(condition.clone())
                     .set_expression_attribute_names(placeholders.names())
                     .set_expression_attribute_values(placeholders.values())
+                    .set_return_consumed_capacity(self.return_consumed())
                     .send()
             })
             .await
             .map_err(|error| error::store_error("PutItem", error, Some(size)))?;
+        self.record_consumed(Usage::Write, output.consumed_capacity());
         Ok(())
     }
 
@@ -147,11 +185,15 @@ impl Store for DynamoStore {
                     .set_expression_attribute_names(placeholders.names())
                     .set_expression_attribute_values(placeholders.values())
                     .return_values(ReturnValue::AllNew)
+                    .set_return_consumed_capacity(self.return_consumed())
                     .send()
             })
             .await;
         match result {
-            Ok(output) => Ok(output.attributes.map(Item::from).unwrap_or_else(|| key.to_item())),
+            Ok(output) => {
+                self.record_consumed(Usage::Write, output.consumed_capacity());
+                Ok(output.attributes.map(Item::from).unwrap_or_else(|| key.to_item()))
+            }
             Err(error) => {
                 let mut store_error = error::store_error("UpdateItem", error, None);
                 if let StoreError::ItemTooLarge { size } = &mut store_error {
@@ -178,10 +220,12 @@ impl Store for DynamoStore {
                     .set_expression_attribute_names(placeholders.names())
                     .set_expression_attribute_values(placeholders.values())
                     .return_values(ReturnValue::AllOld)
+                    .set_return_consumed_capacity(self.return_consumed())
                     .send()
             })
             .await
             .map_err(|error| error::store_error("DeleteItem", error, None))?;
+        self.record_consumed(Usage::Write, output.consumed_capacity());
         Ok(output.attributes.map(Item::from))
     }
 
@@ -216,10 +260,12 @@ impl Store for DynamoStore {
                     .set_limit(limit)
                     .set_exclusive_start_key(start.clone())
                     .consistent_read(consistent)
+                    .set_return_consumed_capacity(self.return_consumed())
                     .send()
             })
             .await
             .map_err(|error| error::store_error("Query", error, None))?;
+        self.record_consumed(Usage::Read, output.consumed_capacity());
 
         Ok(QueryPage {
             items: output.items.unwrap_or_default().into_iter().map(Item::from).collect(),

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{
     CancellationReason, ConditionCheck, Delete, Put, TransactWriteItem, Update,
 };
 
+use super::consumed::Usage;
 use super::error::{self, build_error, validation_error};
 use super::expression::{Placeholders, render_condition, render_update};
 use super::retry::Retryable;
@@ -26,16 +27,28 @@ pub(super) async fn transact_write(
         items.push(transact_item(&store.table, write)?);
     }
 
-    // Never retried after a transient failure: the transaction may have been applied, and its
-    // conditions would then fail on its own writes. Throttling and conflicts wrote nothing.
+    // Every attempt carries the same client request token, so DynamoDB applies the
+    // transaction at most once within its 10-minute idempotency window: a retry after a
+    // server error or timeout that was in fact applied succeeds without writing again, instead
+    // of failing on its own conditions. The retries of one call take seconds, well inside it.
+    let token = ulid::Ulid::new().to_string();
     let result = store
         .retry
-        .run(OPERATION, false, classify, || {
-            store.client.transact_write_items().set_transact_items(Some(items.clone())).send()
+        .run(OPERATION, true, classify, || {
+            store
+                .client
+                .transact_write_items()
+                .client_request_token(&token)
+                .set_transact_items(Some(items.clone()))
+                .set_return_consumed_capacity(store.return_consumed())
+                .send()
         })
         .await;
     match result {
-        Ok(_) => Ok(()),
+        Ok(output) => {
+            store.record_consumed(Usage::Write, output.consumed_capacity());
+            Ok(())
+        }
         Err(error) => Err(transaction_error(store, &writes, error).await),
     }
 }
