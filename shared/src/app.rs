@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::Tokens;
+use crate::avatars::Avatars;
 use crate::config::Config;
 use crate::pagination::CursorSigner;
 use crate::ratelimit::RateLimits;
@@ -14,6 +15,8 @@ pub struct App {
     pub tokens: Arc<Tokens>,
     pub cursors: Arc<CursorSigner>,
     pub rate_limits: Arc<RateLimits>,
+    /// Avatar storage; `None` where avatars are not configured, and their endpoints return 500.
+    pub avatars: Option<Avatars>,
 }
 
 impl App {
@@ -24,11 +27,17 @@ impl App {
             tokens: Arc::new(Tokens::new(&config.secret, config.token_ttl_seconds)?),
             cursors: Arc::new(CursorSigner::new(&config.secret)),
             rate_limits: Arc::new(RateLimits::default()),
+            avatars: None,
         })
     }
 
     pub fn with_rate_limits(mut self, rate_limits: RateLimits) -> Self {
         self.rate_limits = Arc::new(rate_limits);
+        self
+    }
+
+    pub fn with_avatars(mut self, avatars: Avatars) -> Self {
+        self.avatars = Some(avatars);
         self
     }
 }

@@ -34,5 +34,10 @@ pub async fn app_from_env() -> Result<App, String> {
     let config = Config::from_env()?;
     let rate_limits = crate::ratelimit::RateLimits::from_env()?;
     let store = store_from_env().await?;
-    Ok(App::new(store, &config)?.with_rate_limits(rate_limits))
+    let app = App::new(store, &config)?.with_rate_limits(rate_limits);
+    #[cfg(feature = "s3")]
+    if let Some(avatars) = crate::avatars::Avatars::from_env().await? {
+        return Ok(app.with_avatars(avatars));
+    }
+    Ok(app)
 }

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod avatars;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;

@@ -7,12 +7,15 @@ use chirp_shared::model::OwnUserView;
 use ::http::{Method, StatusCode};
 use serde::Serialize;
 
+use crate::avatar;
+
 pub const ROUTES: &[Route] = &[
     Route::new("register", "/api/accounts/register", &[Method::POST]),
     Route::new("login", "/api/accounts/login", &[Method::POST]),
     Route::new("logout", "/api/accounts/logout", &[Method::POST]),
     Route::new("profile", "/api/accounts/profile", &[Method::GET, Method::PUT, Method::PATCH]),
     Route::new("profile_update", "/api/accounts/profile/update", &[Method::PUT, Method::PATCH]),
+    Route::new("avatar", "/api/accounts/profile/avatar", &[Method::POST, Method::DELETE]),
     Route::new("user", "/api/accounts/{username}", &[Method::GET]),
 ];
 
@@ -28,6 +31,8 @@ async fn dispatch(app: &App, request: &Request) -> ApiResult {
         ("logout", _) => logout(app, request).await,
         ("profile", &Method::GET) => own_profile(app, request).await,
         ("profile" | "profile_update", _) => update_profile(app, request).await,
+        ("avatar", &Method::POST) => avatar::request_upload(app, request).await,
+        ("avatar", _) => avatar::delete(app, request).await,
         _ => public_profile(app, request, &params[0]).await,
     }
 }

@@ -81,6 +81,20 @@ impl JsonBody {
         }
     }
 
+    /// A required integer field; records "required" or "not an integer" in `validator`.
+    pub fn required_integer(&self, name: &str, validator: &mut Validator) -> Option<i64> {
+        match self.fields.get(name) {
+            None | Some(Value::Null) => {
+                validator.add(name, "This field is required.");
+                None
+            }
+            Some(value) => value.as_i64().or_else(|| {
+                validator.add(name, "A valid integer is required.");
+                None
+            }),
+        }
+    }
+
     /// An optional string field: `None` when absent, `Some(None)` when `null`.
     pub fn optional_string(&self, name: &str, validator: &mut Validator) -> Option<Option<String>> {
         match self.fields.get(name) {

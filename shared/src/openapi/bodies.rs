@@ -57,6 +57,29 @@ pub struct ProfileUpdateRequest {
     birth_date: Option<String>,
 }
 
+/// Body of `POST /api/accounts/profile/avatar/`.
+#[derive(ToSchema)]
+pub struct AvatarUploadRequest {
+    /// The image's type; the processor checks the bytes, not this value.
+    #[schema(pattern = "^image/(png|jpeg|webp|gif)$")]
+    content_type: String,
+    /// The image's size in bytes, at most 2 MiB; the upload must be exactly this long.
+    #[schema(minimum = 1, maximum = 2097152)]
+    content_length: i64,
+}
+
+/// Response of `POST /api/accounts/profile/avatar/`: a one-time upload URL.
+#[derive(ToSchema)]
+pub struct AvatarUploadResponse {
+    upload_url: String,
+    #[schema(pattern = "^PUT$")]
+    method: String,
+    /// Headers the upload must send exactly as given, because the signature covers them.
+    headers: std::collections::BTreeMap<String, String>,
+    /// Seconds until the URL stops working.
+    expires_in: i64,
+}
+
 /// Body of creating or editing a tweet.
 #[derive(ToSchema)]
 pub struct TweetContentRequest {

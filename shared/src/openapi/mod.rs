@@ -34,6 +34,8 @@ pub use operations::{Auth, OPERATIONS, Operation};
         bodies::LoginRequest,
         bodies::LoginResponse,
         bodies::ProfileUpdateRequest,
+        bodies::AvatarUploadRequest,
+        bodies::AvatarUploadResponse,
         bodies::TweetContentRequest,
         bodies::MarkReadRequest,
         bodies::UnreadCount,

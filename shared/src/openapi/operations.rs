@@ -100,7 +100,7 @@ const fn errors(mut operation: Operation, statuses: &'static [u16]) -> Operation
 
 use Auth::{None as Public, Optional, Required as Token};
 
-/// Every operation the API serves. Avatars are not built yet and stay out.
+/// Every operation the API serves.
 pub const OPERATIONS: &[Operation] = &[
     // Accounts and profiles.
     body(with(op(Method::POST, "/api/accounts/register/", "register", "accounts", "Register an account", Public), &[(201, "The new account, in its owner's form.", OWN_USER)]), "RegisterRequest"),
@@ -112,6 +112,8 @@ pub const OPERATIONS: &[Operation] = &[
     body(with(op(Method::PATCH, "/api/accounts/profile/", "profile_patch", "accounts", "Update the caller's profile", Token), &[(200, "The updated account.", OWN_USER)]), "ProfileUpdateRequest"),
     body(with(op(Method::PUT, "/api/accounts/profile/update/", "profile_update_put", "accounts", "Update the caller's profile", Token), &[(200, "The updated account.", OWN_USER)]), "ProfileUpdateRequest"),
     body(with(op(Method::PATCH, "/api/accounts/profile/update/", "profile_update_patch", "accounts", "Update the caller's profile", Token), &[(200, "The updated account.", OWN_USER)]), "ProfileUpdateRequest"),
+    body(with(op(Method::POST, "/api/accounts/profile/avatar/", "avatar_upload", "accounts", "A one-time upload URL for a new avatar; `avatar_url` is set once the image is checked and resized", Token), &[(200, "The upload URL and the headers to send with it.", Some("AvatarUploadResponse"))]), "AvatarUploadRequest"),
+    with(op(Method::DELETE, "/api/accounts/profile/avatar/", "avatar_delete", "accounts", "Remove the caller's avatar and its files", Token), NO_CONTENT),
     query(with(op(Method::GET, "/api/accounts/search/", "search_users", "search", "Users whose username or display name starts with `q`", Optional), USERS), &[Query::Search, Query::Page]),
     with(op(Method::GET, "/api/accounts/{username}/", "user", "accounts", "A user's public profile", Optional), &[(200, "The user.", USER)]),
     // Social graph.
