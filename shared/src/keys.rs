@@ -10,6 +10,8 @@
 //! | follow, follower side| `FOLLOWING#<follower>`    | followee id     | `FOLLOWING#<follower>` / `<time>#<followee>` |                      |                 |
 //! | follow, followee side| `FOLLOWERS#<followee>`    | follower id     | `FOLLOWERS#<followee>` / `<time>#<follower>` |                      |                 |
 //! | home timeline entry  | `TIMELINE#<user_id>`      | tweet id        |                                  |                                  |                 |
+//! | merged-author marker | `CELEBRITY#<user_id>`     | `CELEBRITY`     |                                  |                                  |                 |
+//! | followed merged author | `CELEBS#<follower>`     | author id       |                                  |                                  |                 |
 //! | tweet popularity     | `POPULARITY#<tweet_id>`   | `POPULARITY`    |                                  |                                  | `POPULAR#<shard>` / `<likes>#<tweet_id>` |
 //! | idempotency record   | `IDEMPOTENCY#<user_id>#<key>` | `IDEMPOTENCY` |                                  |                                  |                 |
 //! | tweet list start     | `META`                    | `TWEETS_SINCE`  |                                  |                                  |                 |
@@ -145,6 +147,21 @@ pub fn timeline_partition(user_id: &str) -> String {
 
 pub fn timeline_entry(user_id: &str, tweet_id: &str) -> Key {
     Key::new(timeline_partition(user_id), tweet_id)
+}
+
+/// Marker of an account whose tweets are merged into feeds at read time instead of being
+/// fanned out (see `domain::celebrities`).
+pub fn celebrity(user_id: &str) -> Key {
+    Key::new(format!("CELEBRITY#{user_id}"), "CELEBRITY")
+}
+
+/// Partition of the merged-at-read accounts that `follower` follows, one item per account.
+pub fn followed_celebrities_partition(follower: &str) -> String {
+    format!("CELEBS#{follower}")
+}
+
+pub fn followed_celebrity(follower: &str, celebrity: &str) -> Key {
+    Key::new(followed_celebrities_partition(follower), celebrity)
 }
 
 pub fn popularity(tweet_id: &str) -> Key {

@@ -49,7 +49,17 @@ pub async fn fan_out_tweet(store: &Arc<dyn Store>, tweet: &Tweet) -> DomainResul
     Ok(())
 }
 
-/// Removes a deleted tweet from its author's timeline and every follower's.
+/// Writes a tweet into its author's own timeline only, for an author whose followers merge
+/// its tweets at read time.
+pub async fn write_own_entry(store: &Arc<dyn Store>, tweet: &Tweet) -> DomainResult<()> {
+    store.put(timeline_item(&tweet.author_id, &tweet.id, &tweet.author_id), None).await?;
+    tracing::debug!(tweet_id = %tweet.id, author = %tweet.author_id, "tweet merged at read time, not fanned out");
+    Ok(())
+}
+
+/// Removes a deleted tweet from its author's timeline and every follower's. A merged author's
+/// tweet was not fanned out, but it may have been before the author crossed the threshold,
+/// and deleting an absent entry costs the same write unit, so every follower is covered.
 pub async fn remove_tweet(store: &Arc<dyn Store>, tweet: &Tweet) -> DomainResult<()> {
     let mut readers = followers_of(store, &tweet.author_id).await?;
     readers.push(tweet.author_id.clone());

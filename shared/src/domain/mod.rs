@@ -2,6 +2,7 @@
 //! Lambda, HTTP or which store runs underneath.
 
 pub mod accounts;
+pub mod celebrities;
 pub mod feed;
 pub mod likes;
 pub mod lists;
