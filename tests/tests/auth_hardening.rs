@@ -8,18 +8,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chirp_shared::keys;
-use chirp_shared::store::Store;
 use chirp_tests::{PASSWORD, TestApi, assert_error};
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-/// The runtime's token secret, which it keeps in its data directory unless `CHIRP_SECRET` is set.
+/// The runtime's token secret.
 fn secret(api: &TestApi) -> Vec<u8> {
-    std::env::var("CHIRP_SECRET")
-        .map(String::into_bytes)
-        .unwrap_or_else(|_| std::fs::read(api.data_dir.path().join("secret")).expect("the secret file"))
+    api.secret()
 }
 
 /// Builds a JWT with any header and claims, signed by HMAC-SHA256 with `key` (or unsigned).

@@ -24,6 +24,9 @@ fn sample_data() -> Option<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verizon_load_and_feeds() {
+    if chirp_tests::skip_on_dynamodb("the loader writes a SQLite data directory") {
+        return;
+    }
     let Some(data) = sample_data() else {
         eprintln!("skipped: set CHIRP_SAMPLE_DATA to the directory of the sample data set");
         return;

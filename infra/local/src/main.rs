@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "chirp-local", version, about = "Run the Chirp API locally on the embedded SQLite store")]
+#[command(name = "chirp-local", version, about = "Run the Chirp API locally on the embedded SQLite store or a DynamoDB table")]
 struct Cli {
     /// Address to listen on; keep it on loopback unless you mean to expose the API.
     #[arg(long, default_value = "127.0.0.1:3000")]
@@ -16,6 +16,13 @@ struct Cli {
     /// Directory of the SQLite database, the change stream and the signing secret.
     #[arg(long, default_value = "./.chirp")]
     data_dir: PathBuf,
+
+    /// Run on this existing DynamoDB table (with a NEW_AND_OLD_IMAGES stream) instead of the
+    /// SQLite store, polling its stream for the stream handlers. Region, credentials and
+    /// endpoint come from the standard AWS environment, such as AWS_REGION and
+    /// AWS_ENDPOINT_URL_DYNAMODB. The signing secret is CHIRP_SECRET, else random for the run.
+    #[arg(long, value_name = "NAME")]
+    dynamodb_table: Option<String>,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -34,7 +41,7 @@ async fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Load(args)) => chirp_local::load::run(&cli.data_dir, args).await,
-        None => serve(cli.listen, cli.data_dir).await,
+        None => serve(cli.listen, cli.data_dir, cli.dynamodb_table).await,
     };
     if let Err(error) = result {
         eprintln!("chirp-local: {error}");
@@ -42,9 +49,14 @@ async fn main() {
     }
 }
 
-async fn serve(listen: SocketAddr, data_dir: PathBuf) -> Result<(), String> {
+async fn serve(listen: SocketAddr, data_dir: PathBuf, dynamodb_table: Option<String>) -> Result<(), String> {
     let rate_limits = chirp_shared::ratelimit::RateLimits::from_env()?;
-    let server = chirp_local::start(chirp_local::server::Options { listen, data_dir, rate_limits }).await?;
+    let choice = match dynamodb_table {
+        Some(table) => chirp_local::StoreChoice::DynamoDb(chirp_local::DynamoDbTable::from_env(table).await),
+        None => chirp_local::StoreChoice::Sqlite,
+    };
+    let options = chirp_local::server::Options { listen, data_dir, rate_limits, celebrity_threshold: None };
+    let server = chirp_local::start_on(options, choice).await?;
     println!("Chirp API on http://{}/api/ (Ctrl-C stops it)", server.addr);
     wait_for_signal().await;
     server.stop().await;

@@ -42,12 +42,24 @@ pub struct Consumer {
     pub handler: Handler,
 }
 
-/// The fan-out consumer, with the filter criteria of its event source mapping.
+/// The fan-out consumer, with the filter criteria of its event source mapping. It reads its
+/// follower threshold from `CHIRP_CELEBRITY_THRESHOLD`.
 pub fn fanout() -> Consumer {
     Consumer {
         name: "fanout",
         entities: &["tweet", "following"],
         handler: Arc::new(|store, event| Box::pin(async move { chirp_fanout::handle(&store, event).await })),
+    }
+}
+
+/// The fan-out consumer with a fixed follower threshold, above which an author's tweets are
+/// merged into feeds at read time instead of being fanned out.
+pub fn fanout_with_threshold(threshold: i64) -> Consumer {
+    Consumer {
+        handler: Arc::new(move |store, event| {
+            Box::pin(async move { chirp_fanout::handle_with_threshold(&store, event, threshold).await })
+        }),
+        ..fanout()
     }
 }
 
@@ -73,6 +85,14 @@ pub fn indexer() -> Consumer {
 /// own event source mapping on AWS.
 pub fn consumers() -> Vec<Consumer> {
     vec![fanout(), notifier(), indexer()]
+}
+
+/// Returns every consumer, with fan-out's threshold fixed when `celebrity_threshold` is set.
+pub fn consumers_with(celebrity_threshold: Option<i64>) -> Vec<Consumer> {
+    match celebrity_threshold {
+        Some(threshold) => vec![fanout_with_threshold(threshold), notifier(), indexer()],
+        None => consumers(),
+    }
 }
 
 /// What one step of a consumer did.

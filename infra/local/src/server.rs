@@ -19,8 +19,10 @@ use lambda_http::Body;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::backend::{self, StoreChoice};
+use crate::avatars::{LocalMedia, MEDIA_PATH};
 use crate::data_dir::DataDir;
-use crate::pump::{self, Pump};
+use crate::streams::Progress;
 
 /// Where the local runtime listens and keeps its data.
 #[derive(Clone, Debug)]
@@ -29,31 +31,43 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// Rate limits of every request; `RateLimits::from_env()` gives the deployed behaviour.
     pub rate_limits: RateLimits,
+    /// Followers above which an author is merged into feeds at read time instead of fanned
+    /// out; `None` reads `CHIRP_CELEBRITY_THRESHOLD` (default 10,000).
+    pub celebrity_threshold: Option<i64>,
 }
 
 /// A running local runtime.
 pub struct Server {
     /// The address the server listens on (useful when the port was 0).
     pub addr: SocketAddr,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
+    /// The embedded store, when the runtime runs on SQLite rather than DynamoDB.
+    pub sqlite: Option<Arc<SqliteStore>>,
+    /// The DynamoDB Streams pollers' progress, when the runtime runs on DynamoDB.
+    pub(crate) streams: Option<Arc<Progress>>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
-    _data_dir: DataDir,
+    _data_dir: Option<DataDir>,
 }
 
 struct Shared {
     app: App,
+    media: LocalMedia,
     next_request_id: AtomicU64,
 }
 
 /// Opens the data directory, binds the listener and starts the server and one stream pump per
 /// consumer.
 pub async fn start(options: Options) -> Result<Server, String> {
-    let data_dir = DataDir::open(&options.data_dir)?;
-    let store = Arc::new(data_dir.open_store()?);
-    let config = Config { secret: data_dir.secret()?, token_ttl_seconds: token_ttl_from_env()? };
-    let dyn_store: Arc<dyn Store> = store.clone();
-    let app = App::new(dyn_store, &config)?.with_rate_limits(options.rate_limits.clone());
+    start_on(options, StoreChoice::Sqlite).await
+}
+
+/// Starts the server on the chosen store: SQLite in the data directory with one stream pump
+/// per consumer, or a DynamoDB table with one DynamoDB Streams poller per consumer.
+pub async fn start_on(options: Options, choice: StoreChoice) -> Result<Server, String> {
+    let opened = backend::open(&choice, &options.data_dir).await?;
+    let config = Config { secret: opened.secret.clone(), token_ttl_seconds: token_ttl_from_env()? };
+    let app = App::new(opened.store.clone(), &config)?.with_rate_limits(options.rate_limits.clone());
 
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -61,7 +75,9 @@ pub async fn start(options: Options) -> Result<Server, String> {
     let addr = listener.local_addr().map_err(|error| error.to_string())?;
     let (shutdown, receiver) = watch::channel(false);
 
-    let shared = Arc::new(Shared { app, next_request_id: AtomicU64::new(1) });
+    let media = LocalMedia::new(&options.data_dir, addr, &config.secret, app.store.clone());
+    let app = app.with_avatars(media.avatars());
+    let shared = Arc::new(Shared { app, media, next_request_id: AtomicU64::new(1) });
     let router = Router::new().fallback(serve).with_state(shared);
     let mut http_shutdown = receiver.clone();
     let server = tokio::spawn(async move {
@@ -76,12 +92,19 @@ pub async fn start(options: Options) -> Result<Server, String> {
         }
     });
     let mut tasks = vec![server];
-    for consumer in pump::consumers() {
-        tasks.push(tokio::spawn(Pump::new(store.clone(), consumer).run(receiver.clone())));
-    }
+    let (streams, consumer_tasks) = opened.spawn_consumers(&receiver, options.celebrity_threshold);
+    tasks.extend(consumer_tasks);
 
     tracing::info!(%addr, data_dir = %options.data_dir.display(), "chirp-local listening");
-    Ok(Server { addr, store, shutdown, tasks, _data_dir: data_dir })
+    Ok(Server {
+        addr,
+        store: opened.store,
+        sqlite: opened.sqlite,
+        streams,
+        shutdown,
+        tasks,
+        _data_dir: opened.data_dir,
+    })
 }
 
 impl Server {
@@ -101,6 +124,10 @@ async fn serve(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    // Avatar uploads are up to 2 MiB, above the API's body limit, so they go before it.
+    if request.uri().path().starts_with(MEDIA_PATH) {
+        return shared.media.serve(request).await;
+    }
     let request_id = shared.next_request_id.fetch_add(1, Ordering::Relaxed);
     let (mut parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
