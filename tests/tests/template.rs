@@ -9,10 +9,7 @@ use chirp_shared::http::{Route, match_route};
 use serde_yaml::Value;
 
 /// Contract routes no function serves yet; each answers 404 until it is built.
-const NOT_BUILT: &[(&str, &str)] = &[
-    ("POST", "/api/accounts/profile/avatar/"),
-    ("DELETE", "/api/accounts/profile/avatar/"),
-];
+const NOT_BUILT: &[(&str, &str)] = &[];
 
 /// Pseudo parameters CloudFormation resolves itself.
 const PSEUDO_PARAMETERS: &[&str] =

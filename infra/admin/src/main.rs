@@ -12,7 +12,7 @@ use chirp_shared::domain::moderation;
 use chirp_shared::error::DomainError;
 use chirp_shared::permissions::{Actor, Role};
 use chirp_shared::store::Store;
-use chirp_shared::store::dynamodb::DynamoStore;
+use chirp_shared::store::dynamodb::{DynamoStore, create_table};
 use clap::{ArgGroup, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -33,6 +33,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create the DynamoDB table given by --table, with the layout template.yaml deploys (keys,
+    /// GSI1 to GSI3, stream, TTL), and wait until it is active. For local emulators such as moto.
+    CreateTable,
     /// Create an account with the admin role. Reads the password from the first line of stdin
     /// unless --password is given.
     CreateAdmin {
@@ -87,6 +90,16 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Command::CreateTable = cli.command {
+        let Some(table) = cli.table else {
+            return Err("create-table needs --table NAME; a data directory needs no table".into());
+        };
+        let store = DynamoStore::from_env(table.clone()).await;
+        create_table(store.client(), &table).await.map_err(|error| error.to_string())?;
+        println!("created table {table}");
+        return Ok(());
+    }
+
     // The directory lock lives as long as `_data_dir`, so until the command ends.
     let (store, _data_dir): (Arc<dyn Store>, Option<DataDir>) = match (&cli.data_dir, &cli.table) {
         (Some(path), _) => {
@@ -101,6 +114,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 async fn execute(store: &Arc<dyn Store>, command: Command) -> Result<(), DomainError> {
     match command {
+        Command::CreateTable => unreachable!("run creates the table before it opens a store"),
         Command::CreateAdmin { username, email, password } => {
             let password = match password {
                 Some(password) => password,
