@@ -31,7 +31,8 @@ s.close()
 
 log="${TMPDIR:-/tmp}/chirp-moto-$port.log"
 # stdout and stderr go to the log, so `$(start.sh)` returns without waiting for the server.
-nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
+# serve.py, not moto_server: it handles one request at a time (see why there).
+nohup "$venv/bin/python" "$repo_root/infra/moto/serve.py" 127.0.0.1 "$port" >"$log" 2>&1 </dev/null &
 pid=$!
 
 endpoint="http://127.0.0.1:$port"
