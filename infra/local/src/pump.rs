@@ -52,8 +52,8 @@ pub fn fanout() -> Consumer {
     }
 }
 
-/// The fan-out consumer with a fixed follower threshold, above which an author's tweets are
-/// merged into feeds at read time instead of being fanned out.
+/// Returns the fan-out consumer with a fixed follower threshold. Tweets of authors above it
+/// are merged into feeds at read time instead of being fanned out.
 pub fn fanout_with_threshold(threshold: i64) -> Consumer {
     Consumer {
         handler: Arc::new(move |store, event| {

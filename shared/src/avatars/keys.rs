@@ -66,12 +66,12 @@ impl UploadKey {
         format!("{UPLOADS_PREFIX}{}/{}", self.user_id, self.version)
     }
 
-    /// The key of the square rendition of `size` pixels made from this upload.
+    /// Returns the key of the square rendition of `size` pixels made from this upload.
     pub fn rendition_key(&self, size: u32) -> String {
         format!("{}{size}.png", self.rendition_prefix())
     }
 
-    /// The prefix of every rendition of this upload.
+    /// Returns the prefix of every rendition of this upload.
     pub fn rendition_prefix(&self) -> String {
         format!("{}{}/", avatars_prefix(&self.user_id), self.version)
     }
@@ -83,12 +83,12 @@ impl UploadKey {
     }
 }
 
-/// The prefix of every rendition of a user.
+/// Returns the prefix of every rendition of a user.
 pub fn avatars_prefix(user_id: &str) -> String {
     format!("{AVATARS_PREFIX}{user_id}/")
 }
 
-/// The prefix of every pending upload of a user.
+/// Returns the prefix of every pending upload of a user.
 pub fn uploads_prefix(user_id: &str) -> String {
     format!("{UPLOADS_PREFIX}{user_id}/")
 }

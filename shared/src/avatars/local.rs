@@ -66,7 +66,7 @@ impl LocalStorage {
         Ok(signed)
     }
 
-    /// The path of an object key, or an error for a key that could leave the root.
+    /// Returns the path of an object key, or an error for a key that could leave the root.
     fn path_of(&self, key: &str) -> Result<PathBuf, StorageError> {
         let safe = !key.is_empty()
             && key.split('/').all(|part| !part.is_empty() && part != "." && part != "..")

@@ -42,7 +42,7 @@ impl Avatars {
         Self { storage, public_base_url: public_base_url.trim_end_matches('/').to_owned() }
     }
 
-    /// The public URL of an object key.
+    /// Returns the public URL of an object key.
     pub fn url_of(&self, key: &str) -> String {
         format!("{}/{key}", self.public_base_url)
     }

@@ -81,7 +81,7 @@ impl JsonBody {
         }
     }
 
-    /// A required integer field; records "required" or "not an integer" in `validator`.
+    /// Reads a required integer field. A missing or non-integer value is recorded in `validator`.
     pub fn required_integer(&self, name: &str, validator: &mut Validator) -> Option<i64> {
         match self.fields.get(name) {
             None | Some(Value::Null) => {

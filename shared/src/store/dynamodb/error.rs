@@ -21,7 +21,7 @@ pub(super) fn classify<E: ProvideErrorMetadata>(error: &SdkError<E>) -> Retryabl
             // A single-item write on an item that a transaction is changing.
             Some("TransactionConflictException") => Retryable::Conflict,
             // A retry that reached DynamoDB while the first attempt with the same client
-            // request token was still running; the retry after it sees the outcome.
+            // request token was still running. The next retry gets that attempt's result.
             Some("TransactionInProgressException") => Retryable::Conflict,
             _ if service.raw().status().is_server_error() => Retryable::Transient,
             _ => Retryable::No,

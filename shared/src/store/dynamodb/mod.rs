@@ -44,7 +44,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     retry: RetryPolicy,
-    /// Where reported capacity units go; with `None` the requests ask for no report.
+    /// Meter of the reported capacity units. With `None`, requests do not ask for a report.
     consumed: Option<Arc<ConsumedMeter>>,
 }
 

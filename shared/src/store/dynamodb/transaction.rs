@@ -28,9 +28,9 @@ pub(super) async fn transact_write(
     }
 
     // Every attempt carries the same client request token, so DynamoDB applies the
-    // transaction at most once within its 10-minute idempotency window: a retry after a
-    // server error or timeout that was in fact applied succeeds without writing again, instead
-    // of failing on its own conditions. The retries of one call take seconds, well inside it.
+    // transaction at most once within its 10-minute idempotency window. A retry of an attempt
+    // that was in fact applied then succeeds without writing again, instead of failing on its
+    // own conditions. The retries of one call take seconds, well inside the window.
     let token = ulid::Ulid::new().to_string();
     let result = store
         .retry
