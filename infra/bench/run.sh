@@ -37,7 +37,7 @@ requests="${REQUESTS:-1000}"
 functions=(service accounts social tweets likes timelines search notifications moderation fanout notifier indexer)
 mkdir -p "$results"
 
-cargo build -p chirp-bench
+cargo build --bin chirp-bench
 bench="target/debug/chirp-bench"
 
 # Each function is built in its own cargo invocation, as SAM builds them: cargo then enables

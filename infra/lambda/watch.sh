@@ -24,7 +24,7 @@ export CHIRP_TABLE="${CHIRP_TABLE:-chirp}"
 export CHIRP_SECRET="${CHIRP_SECRET:-watch-development-secret-at-least-32-bytes}"
 
 # Build chirp-admin before the offline environment points cargo's proxy at a closed port.
-cargo build --quiet -p chirp-admin
+cargo build --quiet --bin chirp-admin
 
 . infra/lambda/offline-env.sh
 

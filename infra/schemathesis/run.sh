@@ -6,7 +6,7 @@
 # headers or content type break the document, and when fewer requests than the minimum were
 # sent. Sends no traffic beyond loopback.
 #
-# Usage: infra/schemathesis/run.sh (after `cargo build -p chirp-local`)
+# Usage: infra/schemathesis/run.sh (after `cargo build --bin chirp-local`)
 # Environment: PYTHON (default python3) picks the interpreter for .venv;
 # SCHEMATHESIS_MAX_EXAMPLES (default 40) sets the examples per operation in the fuzzing phase;
 # SCHEMATHESIS_MIN_REQUESTS (default 1000) sets the minimum number of requests.
@@ -28,7 +28,7 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 
 if [[ ! -x "$binary" ]]; then
-    echo "$binary is missing; run cargo build -p chirp-local first" >&2
+    echo "$binary is missing; run cargo build --bin chirp-local first" >&2
     exit 1
 fi
 

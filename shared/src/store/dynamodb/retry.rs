@@ -108,6 +108,15 @@ mod tests {
 
     use super::*;
 
+    /// The default attempts with 1 ms delays, so a test runs in milliseconds on a real clock.
+    fn quick_policy() -> RetryPolicy {
+        RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        }
+    }
+
     fn failure(code: &str) -> ErrorMetadata {
         ErrorMetadata::builder().code(code).message("scripted failure").build()
     }
@@ -122,9 +131,9 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn run_stops_after_max_attempts() {
-        let policy = RetryPolicy::default();
+        let policy = quick_policy();
         let mut calls = 0;
         let result: Result<(), ErrorMetadata> = policy
             .run(
@@ -141,10 +150,10 @@ mod tests {
         assert_eq!(calls, policy.max_attempts);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn run_never_retries_final_errors() {
         let mut calls = 0;
-        let result: Result<(), ErrorMetadata> = RetryPolicy::default()
+        let result: Result<(), ErrorMetadata> = quick_policy()
             .run(
                 "Test",
                 true,
@@ -159,10 +168,10 @@ mod tests {
         assert_eq!(calls, 1);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn run_transient_only_when_idempotent() {
         let mut calls = 0;
-        let _: Result<(), ErrorMetadata> = RetryPolicy::default()
+        let _: Result<(), ErrorMetadata> = quick_policy()
             .run(
                 "Test",
                 false,
