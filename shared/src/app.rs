@@ -6,7 +6,7 @@ use crate::auth::Tokens;
 use crate::avatars::Avatars;
 use crate::config::Config;
 use crate::pagination::CursorSigner;
-use crate::ratelimit::RateLimits;
+use crate::ratelimit::{RateLimits, ThrottledBuckets};
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -15,6 +15,8 @@ pub struct App {
     pub tokens: Arc<Tokens>,
     pub cursors: Arc<CursorSigner>,
     pub rate_limits: Arc<RateLimits>,
+    /// Buckets this process saw over their limit; see [`ThrottledBuckets`].
+    pub throttled: Arc<ThrottledBuckets>,
     /// Avatar storage; `None` where avatars are not configured, and their endpoints return 500.
     pub avatars: Option<Avatars>,
 }
@@ -27,6 +29,7 @@ impl App {
             tokens: Arc::new(Tokens::new(&config.secret, config.token_ttl_seconds)?),
             cursors: Arc::new(CursorSigner::new(&config.secret)),
             rate_limits: Arc::new(RateLimits::default()),
+            throttled: Arc::new(ThrottledBuckets::default()),
             avatars: None,
         })
     }

@@ -6,7 +6,9 @@
 //! bucket and window is one item that an atomic `ADD` increments. Its `expires_at_epoch` lets
 //! DynamoDB's time to live delete it after the window.
 
+use std::collections::HashMap;
 use std::env;
+use std::sync::Mutex;
 
 use http::Method;
 
@@ -167,9 +169,64 @@ pub async fn count(app: &App, bucket: &Bucket, now: i64) -> Result<Usage, crate:
     })
 }
 
+/// Buckets this process saw over their limit, with the end of each one's window. A request in
+/// such a bucket is refused without being counted, so a client that keeps calling past its
+/// limit costs no store write per call. The memory is per process (one Lambda instance); other
+/// instances still learn of the limit through the counter.
+#[derive(Debug, Default)]
+pub struct ThrottledBuckets {
+    until: Mutex<HashMap<(&'static str, String), i64>>,
+}
+
+/// Buckets remembered at most. Past it, ended windows are dropped, and if none has ended the
+/// memory starts again empty: it only saves round trips, the store's counter decides.
+const MAX_REMEMBERED_BUCKETS: usize = 10_000;
+
+impl ThrottledBuckets {
+    /// Returns the usage to report when `bucket` is known to be over its limit at `now`
+    /// (seconds since the Unix epoch).
+    pub fn check(&self, bucket: &Bucket, now: i64) -> Option<Usage> {
+        let until = self.until.lock().expect("not poisoned");
+        let end = *until.get(&(bucket.name, bucket.subject.clone()))?;
+        (now < end).then(|| Usage {
+            limit: bucket.limit.requests,
+            remaining: 0,
+            reset_seconds: end - now,
+            exceeded: true,
+        })
+    }
+
+    /// Remembers that `bucket` went over its limit at `now`, until its window resets.
+    pub fn remember(&self, bucket: &Bucket, usage: &Usage, now: i64) {
+        let mut until = self.until.lock().expect("not poisoned");
+        if until.len() >= MAX_REMEMBERED_BUCKETS {
+            until.retain(|_, end| *end > now);
+            if until.len() >= MAX_REMEMBERED_BUCKETS {
+                until.clear();
+            }
+        }
+        until.insert((bucket.name, bucket.subject.clone()), now + usage.reset_seconds);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttled_bucket_remembered_until_reset() {
+        let limits = RateLimits::default();
+        let bucket = limits.bucket(&Method::GET, "/api/tweets/", Some("alice"), "10.0.0.1");
+        let other = limits.bucket(&Method::GET, "/api/tweets/", Some("bob"), "10.0.0.1");
+        let buckets = ThrottledBuckets::default();
+        let usage = Usage { limit: 3, remaining: 0, reset_seconds: 30, exceeded: true };
+        buckets.remember(&bucket, &usage, 1_000);
+
+        let known = buckets.check(&bucket, 1_010).expect("still throttled");
+        assert_eq!((known.remaining, known.reset_seconds, known.exceeded), (0, 20, true));
+        assert!(buckets.check(&other, 1_010).is_none());
+        assert!(buckets.check(&bucket, 1_030).is_none(), "the window has reset");
+    }
 
     #[test]
     fn login_and_register_counted_per_ip() {

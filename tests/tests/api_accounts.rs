@@ -312,6 +312,9 @@ async fn logout_revokes_token() {
 
     let after = api.get(PROFILE, Some(&token)).await;
     assert_error(&after, StatusCode::UNAUTHORIZED, "authentication_failed");
+    // The feed reads its page beside the session check; the page must not get out.
+    let feed = api.get("/api/tweets/feed/", Some(&token)).await;
+    assert_error(&feed, StatusCode::UNAUTHORIZED, "authentication_failed");
     let again = api.call(Method::POST, LOGOUT, Some(&token), None).await;
     assert_error(&again, StatusCode::UNAUTHORIZED, "authentication_failed");
 

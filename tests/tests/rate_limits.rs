@@ -73,6 +73,27 @@ async fn user_limit_per_account() {
 }
 
 #[tokio::test]
+async fn throttled_write_never_runs() {
+    let api = TestApi::start_with(RateLimits { user: hourly(2), ..suite_rate_limits() }).await;
+    let alice = api.user("alice").await;
+    let bob = api.user("bob").await;
+
+    for text in ["one", "two"] {
+        let reply = api.post("/api/tweets/", Some(&alice), json!({"content": text})).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    }
+    for _ in 0..2 {
+        assert_throttled(&api.post("/api/tweets/", Some(&alice), json!({"content": "three"})).await);
+    }
+    // Reads are throttled too, though they run beside the count.
+    assert_throttled(&api.get("/api/tweets/feed/", Some(&alice)).await);
+
+    let listed = api.get("/api/accounts/alice/tweets/", Some(&bob)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    assert_eq!(listed.body["results"].as_array().map(Vec::len), Some(2), "{:?}", listed.body);
+}
+
+#[tokio::test]
 async fn login_attempts_limited() {
     let api = TestApi::start_with(RateLimits { login: hourly(3), ..suite_rate_limits() }).await;
     api.register("alice", "alice@example.com", PASSWORD).await;

@@ -22,11 +22,15 @@ async fn dispatch(app: &App, request: &Request) -> ApiResult {
 }
 
 async fn feed(app: &App, request: &Request) -> ApiResult {
-    let viewer = http::require_viewer(app, request).await?;
+    // The token's signature already names the reader, so the feed's reads start beside the
+    // session check instead of after it: one round trip less on the busiest endpoint. A
+    // logged-out or suspended reader still gets 401, and the page read for it is dropped.
+    let reader = http::token_viewer(app, request)?;
     // The feed is private, so its cursors are bound to the viewer.
-    let page_request = http::page_request(app, request, Some(&viewer))?;
-    let page = home_feed(app, &viewer, &page_request).await?;
-    http::page_response(app, request, Some(&viewer), page)
+    let page_request = http::page_request(app, request, Some(&reader))?;
+    let (viewer, page) = futures::join!(http::require_viewer(app, request), home_feed(app, &reader, &page_request));
+    let viewer = viewer?;
+    http::page_response(app, request, Some(&viewer), page?)
 }
 
 async fn profile(app: &App, request: &Request, username: &str) -> ApiResult {

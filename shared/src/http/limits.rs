@@ -10,17 +10,35 @@ use lambda_http::request::RequestContext;
 use super::{ApiError, ApiResult, Request, Response, header};
 use crate::app::App;
 use crate::clock;
-use crate::ratelimit::{self, Usage};
+use crate::ratelimit::{self, Bucket, Usage};
 
 /// Runs `handler` for `request` unless the caller is over its rate limit, and returns the
-/// finished response. `handler` is a future that has not run yet, so a throttled request never
-/// reaches the handler.
+/// finished response. A request that may change something (any method but GET, HEAD and
+/// OPTIONS) is counted first and never reaches its handler when throttled. A read runs beside
+/// its count, so the counter's round trip adds no latency. When the count shows the caller
+/// over the limit, the read's result is dropped and the client gets 429 all the same.
 pub async fn serve(app: &App, request: &Request, handler: impl Future<Output = ApiResult>) -> Response {
-    let usage = if app.rate_limits.enabled { check(app, request).await } else { None };
-    let result = match usage {
-        Some(usage) if usage.exceeded => Err(throttled(&usage)),
-        _ => handler.await,
+    if !app.rate_limits.enabled {
+        return super::finish(handler.await, request);
+    }
+    let now = clock::now().unix_timestamp();
+    let bucket = bucket_of(app, request);
+
+    let (usage, result) = if let Some(usage) = app.throttled.check(&bucket, now) {
+        (Some(usage), Err(throttled(&usage)))
+    } else if request.method().is_safe() {
+        let (usage, result) = futures::join!(check(app, &bucket, now), handler);
+        match usage {
+            Some(usage) if usage.exceeded => (Some(usage), Err(throttled(&usage))),
+            _ => (usage, result),
+        }
+    } else {
+        match check(app, &bucket, now).await {
+            Some(usage) if usage.exceeded => (Some(usage), Err(throttled(&usage))),
+            usage => (usage, handler.await),
+        }
     };
+
     let mut response = super::finish(result, request);
     if let Some(usage) = usage {
         let headers = response.headers_mut();
@@ -31,24 +49,28 @@ pub async fn serve(app: &App, request: &Request, handler: impl Future<Output = A
     response
 }
 
-/// Counts the request in its bucket. A store failure lets the request through: an outage of
-/// the counters must not take the whole API down, and API Gateway's stage throttling still
-/// bounds the traffic.
-async fn check(app: &App, request: &Request) -> Option<Usage> {
-    // Only the signature and time claims are checked here, not the session, so the bucket
-    // costs no store read; the handler still rejects a logged-out token.
+/// Returns the bucket `request` counts in. Only the token's signature and time claims are
+/// checked here, not its session, so choosing the bucket costs no store read. The handler
+/// still rejects a logged-out token.
+fn bucket_of(app: &App, request: &Request) -> Bucket {
     let user_id = super::request::bearer_token(request)
         .ok()
         .flatten()
         .and_then(|token| app.tokens.verify(token).ok())
         .map(|claims| claims.sub);
     let client_ip = client_ip(request);
-    let bucket = app.rate_limits.bucket(request.method(), request.uri().path(), user_id.as_deref(), &client_ip);
+    app.rate_limits.bucket(request.method(), request.uri().path(), user_id.as_deref(), &client_ip)
+}
 
-    match ratelimit::count(app, &bucket, clock::now().unix_timestamp()).await {
+/// Counts the request in its bucket, and remembers a bucket that went over its limit. A store
+/// failure lets the request through: an outage of the counters must not take the whole API
+/// down, and API Gateway's stage throttling still bounds the traffic.
+async fn check(app: &App, bucket: &Bucket, now: i64) -> Option<Usage> {
+    match ratelimit::count(app, bucket, now).await {
         Ok(usage) => {
             if usage.exceeded {
                 tracing::info!(bucket = bucket.name, subject = %bucket.subject, limit = usage.limit, "request throttled");
+                app.throttled.remember(bucket, &usage, now);
             }
             Some(usage)
         }
