@@ -140,17 +140,19 @@ pub fn markdown(costs: &[Cost]) -> String {
     let mut out = String::from(
         "## Capacity units per request on DynamoDB\n\n\
          Computed: from item sizes by DynamoDB's rules. Reported: `ReturnConsumedCapacity` as the \
-         local server returned it.\n\n\
-         | request | round trips | computed RCU | computed WCU | reported RCU | reported WCU |\n\
-         |---|---|---|---|---|---|\n",
+         local server returned it. Sequential: the round trips that ran one after another, which \
+         is what the client waits for.\n\n\
+         | request | round trips | sequential | computed RCU | computed WCU | reported RCU | reported WCU |\n\
+         |---|---|---|---|---|---|---|\n",
     );
     for cost in costs {
         let computed = cost.reading.computed.unwrap_or_default();
         let reported = cost.reading.reported.unwrap_or_default();
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
             cost.request,
             cost.reading.counts.total(),
+            cost.reading.counts.sequential,
             computed.read,
             computed.write,
             reported.read_units,
