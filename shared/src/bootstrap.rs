@@ -7,9 +7,9 @@ use crate::config::Config;
 use crate::store::Store;
 
 /// Builds the DynamoDB store on the table named by `CHIRP_TABLE`. Region, credentials and
-/// endpoint come from the standard AWS environment (see [`DynamoStore::from_env`]).
+/// endpoint come from Lambda's environment variables (see [`DynamoStore::from_lambda_env`]).
 ///
-/// [`DynamoStore::from_env`]: crate::store::dynamodb::DynamoStore::from_env
+/// [`DynamoStore::from_lambda_env`]: crate::store::dynamodb::DynamoStore::from_lambda_env
 #[cfg(feature = "dynamodb")]
 pub async fn store_from_env() -> Result<Arc<dyn Store>, String> {
     use crate::store::dynamodb::DynamoStore;
@@ -18,7 +18,7 @@ pub async fn store_from_env() -> Result<Arc<dyn Store>, String> {
     if table.trim().is_empty() {
         return Err("CHIRP_TABLE is not set; set it to the name of the DynamoDB table".into());
     }
-    let store = DynamoStore::from_env(table).await;
+    let store = DynamoStore::from_lambda_env(table)?;
     tracing::info!(table = store.table(), "using the DynamoDB store");
     Ok(Arc::new(store))
 }

@@ -12,6 +12,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod keys;
+#[cfg(any(feature = "dynamodb", feature = "s3"))]
+pub mod lambda_env;
 pub mod model;
 pub mod openapi;
 pub mod pagination;

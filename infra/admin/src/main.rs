@@ -94,7 +94,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         let Some(table) = cli.table else {
             return Err("create-table needs --table NAME; a data directory needs no table".into());
         };
-        let store = DynamoStore::from_env(table.clone()).await;
+        let store = dynamodb_store(&table).await;
         create_table(store.client(), &table).await.map_err(|error| error.to_string())?;
         println!("created table {table}");
         return Ok(());
@@ -106,10 +106,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             let data_dir = DataDir::open(path)?;
             (Arc::new(data_dir.open_store()?), Some(data_dir))
         }
-        (None, Some(table)) => (Arc::new(DynamoStore::from_env(table.clone()).await), None),
+        (None, Some(table)) => (Arc::new(dynamodb_store(table).await), None),
         (None, None) => unreachable!("clap requires --data-dir or --table"),
     };
     execute(&store, cli.command).await.map_err(|error| describe(&error))
+}
+
+/// Opens the table with the operator's AWS configuration (environment, profile files, STS),
+/// unlike the functions, which read only Lambda's environment variables.
+async fn dynamodb_store(table: &str) -> DynamoStore {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table)
 }
 
 async fn execute(store: &Arc<dyn Store>, command: Command) -> Result<(), DomainError> {

@@ -61,7 +61,7 @@ impl Avatars {
                 "CHIRP_AVATAR_BASE_URL is {base_url:?}; set it to the URL avatars are served from, such as https://d1234.cloudfront.net"
             ));
         }
-        let storage = s3::S3Storage::from_env(bucket).await;
+        let storage = s3::S3Storage::from_lambda_env(bucket)?;
         Ok(Some(Self::new(Arc::new(storage), &base_url)))
     }
 }

@@ -11,6 +11,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::{AvatarStorage, Fetched, ImageType, PresignedUpload, StorageError};
+use crate::lambda_env::{self, LambdaEnvironment};
 
 /// Renditions never change under their key, which carries the avatar's version, so a CDN and a
 /// browser may keep them for a year.
@@ -22,10 +23,18 @@ pub struct S3Storage {
 }
 
 impl S3Storage {
-    /// Builds the client from the standard AWS environment (region, credentials, endpoint).
-    pub async fn from_env(bucket: impl Into<String>) -> Self {
-        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
-        Self::new(Client::new(&config), bucket)
+    /// Builds the client from a Lambda function's environment (see [`crate::lambda_env`]):
+    /// region, credentials, and `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`.
+    pub fn from_lambda_env(bucket: impl Into<String>) -> Result<Self, String> {
+        let environment = LambdaEnvironment::read()?;
+        let mut config = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(environment.region)
+            .credentials_provider(environment.credentials);
+        if let Some(url) = lambda_env::endpoint_url("AWS_ENDPOINT_URL_S3") {
+            config = config.endpoint_url(url);
+        }
+        Ok(Self::new(Client::from_conf(config.build()), bucket))
     }
 
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
