@@ -34,7 +34,7 @@ results="${RESULTS_DIR:-target/bench-results}"
 release_target="${RELEASE_TARGET_DIR:-target/lambda-release}"
 runs="${RUNS:-10}"
 requests="${REQUESTS:-1000}"
-functions=(service accounts social tweets likes timelines search notifications moderation fanout notifier indexer)
+functions=(service accounts social tweets likes timelines search notifications moderation fanout notifier indexer avatars)
 mkdir -p "$results"
 
 cargo build --bin chirp-bench

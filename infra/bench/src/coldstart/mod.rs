@@ -4,8 +4,10 @@
 //! resident memory (`VmHWM` just before the process is killed).
 //!
 //! The HTTP functions talk to a table on a local DynamoDB-compatible server (moto on
-//! 127.0.0.1), seeded through the API, so their first request reads real items.
+//! 127.0.0.1), seeded through the API, so their first request reads real items. The avatar
+//! processor reads a real upload from a bucket on the same server.
 
+pub mod avatars;
 pub mod events;
 pub mod stub;
 
@@ -13,11 +15,13 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use chirp_shared::model::user::user_id_of;
 use chirp_shared::store::ItemExt;
 use chirp_shared::store::sqlite::{ChangeRecord, EventName};
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
+use self::avatars::BenchBucket;
 use self::stub::{Outcome, RuntimeStub};
 use crate::capacity::{DynamoRig, SECRET};
 use crate::dynamo::{ACCESS_KEY_ID, BenchTable, REGION, SECRET_ACCESS_KEY};
@@ -61,17 +65,26 @@ pub struct Measured {
 /// (`<name>/bootstrap`, as `cargo lambda build` lays them out) `runs` times.
 pub async fn measure(lambda_dir: &Path, endpoint: &str, runs: usize) -> Result<Vec<Measured>, String> {
     let table = BenchTable::create(endpoint).await?;
-    let result = measure_on(&table, lambda_dir, runs).await;
+    let bucket = match BenchBucket::create(endpoint).await {
+        Ok(bucket) => bucket,
+        Err(error) => {
+            table.delete().await;
+            return Err(error);
+        }
+    };
+    let result = measure_on(&table, &bucket, lambda_dir, runs).await;
+    bucket.delete().await;
     table.delete().await;
     result
 }
 
-async fn measure_on(table: &BenchTable, lambda_dir: &Path, runs: usize) -> Result<Vec<Measured>, String> {
+async fn measure_on(table: &BenchTable, bucket: &BenchBucket, lambda_dir: &Path, runs: usize) -> Result<Vec<Measured>, String> {
     let rig = DynamoRig::new(table)?;
     let seeded = crate::seed::seed(&rig).await?;
     let token = login(&rig, &seeded.cast.reader).await?;
-    let targets = targets(&seeded, &token, &rig.seen_changes())?;
-    let env = environment(table);
+    let targets = targets(&seeded, &token, &rig.seen_changes(), &bucket.name)?;
+    let env = environment(table, &bucket.name);
+    let uploader = user_id_of(&seeded.cast.reader);
 
     let mut measured = Vec::new();
     for target in targets {
@@ -83,8 +96,20 @@ async fn measure_on(table: &BenchTable, lambda_dir: &Path, runs: usize) -> Resul
         let mut all = Vec::with_capacity(runs);
         for run in 0..runs {
             // Documentation addresses (TEST-NET-2): only labels in the event, never contacted.
-            let event = events::with_client(&target.event, &format!("198.51.100.{}", run % 250 + 1));
-            all.push(run_once(&binary, target.name, &env, &event).await?);
+            let mut event = events::with_client(&target.event, &format!("198.51.100.{}", run % 250 + 1));
+            let upload =
+                if event.contains(avatars::KEY_PLACEHOLDER) { Some(bucket.upload(&uploader).await?) } else { None };
+            if let Some(key) = &upload {
+                event = avatars::with_upload(&event, key);
+            }
+            let mut measured_run = run_once(&binary, target.name, &env, &event).await?;
+            // The processor deletes an upload once its renditions are written.
+            if let Some(key) = &upload
+                && bucket.exists(key).await
+            {
+                measured_run.answer = "upload left".into();
+            }
+            all.push(measured_run);
         }
         measured.push(Measured { name: target.name, request: target.request, binary_bytes: metadata.len(), runs: all });
     }
@@ -93,7 +118,7 @@ async fn measure_on(table: &BenchTable, lambda_dir: &Path, runs: usize) -> Resul
 
 /// The first event of each function: a public read for most HTTP functions, an authenticated
 /// one where every route needs a login, and a record of the seeded data for stream handlers.
-fn targets(seeded: &crate::seed::Seeded, token: &str, changes: &[ChangeRecord]) -> Result<Vec<Target>, String> {
+fn targets(seeded: &crate::seed::Seeded, token: &str, changes: &[ChangeRecord], bucket: &str) -> Result<Vec<Target>, String> {
     let celebrity = &seeded.cast.celebrity;
     let tweet = &seeded.tweet_id;
     let http = |name, route: &str, path: String, query: &str, token: Option<&str>| Target {
@@ -127,13 +152,18 @@ fn targets(seeded: &crate::seed::Seeded, token: &str, changes: &[ChangeRecord]) 
         stream("chirp-fanout", "tweet")?,
         stream("chirp-notifier", "like")?,
         stream("chirp-indexer", "tweet")?,
+        Target {
+            name: "chirp-avatars",
+            request: "S3: ObjectCreated of a 512 px PNG".into(),
+            event: avatars::object_created(bucket),
+        },
     ])
 }
 
 /// Builds the environment Lambda and the template give every function, pointed at the local table. The child's
 /// environment is cleared first, so nothing of the caller's (proxies, profiles) leaks in, and
 /// the SDK never looks for instance metadata.
-fn environment(table: &BenchTable) -> Vec<(&'static str, String)> {
+fn environment(table: &BenchTable, bucket: &str) -> Vec<(&'static str, String)> {
     vec![
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", MEMORY_SIZE_MB.into()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
@@ -149,6 +179,9 @@ fn environment(table: &BenchTable) -> Vec<(&'static str, String)> {
         ("AWS_ENDPOINT_URL", table.endpoint.clone()),
         ("CHIRP_TABLE", table.name.clone()),
         ("CHIRP_SECRET", SECRET.into()),
+        ("CHIRP_AVATAR_BUCKET", bucket.into()),
+        // Only written into profiles; nothing is fetched from it.
+        ("CHIRP_AVATAR_BASE_URL", "http://127.0.0.1/media".into()),
     ]
 }
 
@@ -191,6 +224,10 @@ async fn run_once(binary: &Path, name: &str, env: &[(&'static str, String)], eve
 /// Describes a response: the HTTP status of an HTTP API response, or the outcome of a stream batch.
 fn describe_answer(body: &str) -> String {
     let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    // A handler without a response body, such as the avatar processor, returns `null`.
+    if value.is_null() {
+        return "ok".into();
+    }
     if let Some(status) = value.get("statusCode").and_then(|status| status.as_u64()) {
         return status.to_string();
     }
@@ -287,5 +324,6 @@ mod tests {
         assert_eq!(describe_answer(r#"{"statusCode":200,"body":"{}"}"#), "200");
         assert_eq!(describe_answer(r#"{"batchItemFailures":[]}"#), "no failures");
         assert_eq!(describe_answer(r#"{"batchItemFailures":[{"itemIdentifier":"1"}]}"#), "1 failed");
+        assert_eq!(describe_answer("null"), "ok");
     }
 }
