@@ -108,7 +108,8 @@ mod tests {
 
     use super::*;
 
-    /// The default attempts with 1 ms delays, so a test runs in milliseconds on a real clock.
+    /// Returns the default attempts with 1 ms delays, so a test runs in milliseconds on a
+    /// real clock.
     fn quick_policy() -> RetryPolicy {
         RetryPolicy {
             base_delay: Duration::from_millis(1),
