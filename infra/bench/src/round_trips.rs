@@ -197,18 +197,16 @@ pub async fn measure(data_dir: &Path, graph: &Graph) -> Result<Vec<Cost>, String
 
 pub fn markdown(costs: &[Cost]) -> String {
     let mut out = String::from(
-        "## Round trips per request\n\nCounted at the store interface; batch operations count one per DynamoDB call they need. \
-         Sequential: the round trips that ran one after another, which is what the client waits for.\n\n\
-         | request | total | sequential | GetItem | Query | BatchGetItem | TransactWriteItems | PutItem | UpdateItem | DeleteItem | BatchWriteItem |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|\n",
+        "## Round trips per request\n\nCounted at the store interface; batch operations count one per DynamoDB call they need.\n\n\
+         | request | total | GetItem | Query | BatchGetItem | TransactWriteItems | PutItem | UpdateItem | DeleteItem | BatchWriteItem |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
     );
     for cost in costs {
         let c = &cost.reading.counts;
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             cost.request,
             c.total(),
-            c.sequential,
             c.get_item,
             c.query,
             c.batch_get_item,
