@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::future::try_join_all;
 
 use crate::error::DomainResult;
 use crate::pagination::{Fetched, ListSource};
@@ -100,14 +101,22 @@ impl MergedReader {
     }
 
     pub async fn next(&mut self, budget: &mut Budget) -> DomainResult<Next> {
-        for position in 0..self.shards.len() {
-            let shard = &self.shards[position];
+        // Every shard whose buffer ran dry is read again, all in one concurrent round: the
+        // first page of a list over 8 shards then waits for one query, not 8 in a row.
+        let mut dry = Vec::new();
+        let mut out_of_budget = false;
+        for (position, shard) in self.shards.iter().enumerate() {
             if shard.buffer.is_empty() && !shard.exhausted {
                 if !budget.spend() {
-                    return Ok(Next::OutOfBudget);
+                    out_of_budget = true;
+                    break;
                 }
-                self.refill(position).await?;
+                dry.push(position);
             }
+        }
+        self.refill(&dry).await?;
+        if out_of_budget {
+            return Ok(Next::OutOfBudget);
         }
 
         let sort_attribute = self.index.sort_attribute();
@@ -133,28 +142,36 @@ impl MergedReader {
         }
     }
 
-    async fn refill(&mut self, position: usize) -> DomainResult<()> {
-        let sort_attribute = self.index.sort_attribute();
-        let shard = &mut self.shards[position];
-        let (condition, excluded) = sort_condition(&self.range, shard.bound.as_deref(), self.ascending);
-        let query = Query::new(self.index, shard.partition.clone())
-            .sort(condition)
-            .forward(self.ascending)
-            .limit(self.batch);
-        let page = self.store.query(query).await?;
+    /// Reads the next batch of each shard at `positions`, concurrently.
+    async fn refill(&mut self, positions: &[usize]) -> DomainResult<()> {
+        let queries = positions.iter().map(|&position| {
+            let shard = &self.shards[position];
+            let (condition, excluded) = sort_condition(&self.range, shard.bound.as_deref(), self.ascending);
+            let query = Query::new(self.index, shard.partition.clone())
+                .sort(condition)
+                .forward(self.ascending)
+                .limit(self.batch);
+            let store = &self.store;
+            async move { store.query(query).await.map(|page| (page, excluded)) }
+        });
+        let pages = try_join_all(queries).await?;
 
-        if page.items.len() < self.batch && page.last_evaluated_key.is_none() {
-            shard.exhausted = true;
-        }
-        if let Some(last) = page.items.last().and_then(|item| item.string(sort_attribute)) {
-            shard.bound = Some(last.to_owned());
-        } else {
-            shard.exhausted = true;
-        }
-        for item in page.items {
-            let key = item.string(sort_attribute).unwrap_or_default();
-            if excluded.as_deref() != Some(key) {
-                shard.buffer.push_back(item);
+        let sort_attribute = self.index.sort_attribute();
+        for (&position, (page, excluded)) in positions.iter().zip(pages) {
+            let shard = &mut self.shards[position];
+            if page.items.len() < self.batch && page.last_evaluated_key.is_none() {
+                shard.exhausted = true;
+            }
+            if let Some(last) = page.items.last().and_then(|item| item.string(sort_attribute)) {
+                shard.bound = Some(last.to_owned());
+            } else {
+                shard.exhausted = true;
+            }
+            for item in page.items {
+                let key = item.string(sort_attribute).unwrap_or_default();
+                if excluded.as_deref() != Some(key) {
+                    shard.buffer.push_back(item);
+                }
             }
         }
         Ok(())
