@@ -10,65 +10,60 @@
 //! `AWS_ENDPOINT_URL`, which point a client at a local server.
 
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_types::SdkConfig;
 use aws_types::region::Region;
 
-/// Region and credentials of the function.
-#[derive(Clone, Debug)]
-pub struct LambdaEnvironment {
-    pub region: Region,
-    pub credentials: Credentials,
+/// Builds the SDK settings of one service client from the environment: region, credentials,
+/// and the endpoint in `endpoint_variable` (such as `AWS_ENDPOINT_URL_DYNAMODB`) or else
+/// `AWS_ENDPOINT_URL`. Fails with a message naming what is missing.
+pub fn sdk_config(endpoint_variable: &str) -> Result<SdkConfig, String> {
+    sdk_config_from(|name| std::env::var(name).ok(), endpoint_variable)
 }
 
-impl LambdaEnvironment {
-    /// Reads the region and credentials, and fails with a message naming what is missing.
-    pub fn read() -> Result<Self, String> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
+/// Builds the settings from the variables `lookup` returns.
+fn sdk_config_from(lookup: impl Fn(&str) -> Option<String>, endpoint_variable: &str) -> Result<SdkConfig, String> {
+    let variable = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
 
-    /// Reads the settings through `lookup`, which returns a variable's value.
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let variable = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let region = variable("AWS_REGION")
-            .or_else(|| variable("AWS_DEFAULT_REGION"))
-            .ok_or("AWS_REGION is not set; Lambda sets it, elsewhere set it to the table's region")?;
-        let (Some(access_key), Some(secret_key)) = (variable("AWS_ACCESS_KEY_ID"), variable("AWS_SECRET_ACCESS_KEY"))
-        else {
-            return Err("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set; Lambda sets them. \
-                        Elsewhere, export them, for example with \
-                        eval \"$(aws configure export-credentials --format env)\""
-                .into());
-        };
-        let session_token = variable("AWS_SESSION_TOKEN");
-        Ok(Self {
-            region: Region::new(region),
-            credentials: Credentials::new(access_key, secret_key, session_token, None, "LambdaEnvironment"),
-        })
-    }
-}
+    let region = variable("AWS_REGION")
+        .or_else(|| variable("AWS_DEFAULT_REGION"))
+        .ok_or("AWS_REGION is not set; Lambda sets it, elsewhere set it to the table's region")?;
+    let (Some(access_key), Some(secret_key)) = (variable("AWS_ACCESS_KEY_ID"), variable("AWS_SECRET_ACCESS_KEY"))
+    else {
+        return Err("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set; Lambda sets them. \
+                    Elsewhere, export them, for example with \
+                    eval \"$(aws configure export-credentials --format env)\""
+            .into());
+    };
+    let credentials =
+        Credentials::new(access_key, secret_key, variable("AWS_SESSION_TOKEN"), None, "LambdaEnvironment");
 
-/// Returns the endpoint a client of one service should use: `AWS_ENDPOINT_URL_<SERVICE>` (for
-/// example `AWS_ENDPOINT_URL_DYNAMODB`), else `AWS_ENDPOINT_URL`, else `None` for the service's
-/// regional endpoint.
-pub fn endpoint_url(service_variable: &str) -> Option<String> {
-    let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
-    variable(service_variable).or_else(|| variable("AWS_ENDPOINT_URL"))
+    let mut config = SdkConfig::builder()
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(credentials));
+    if let Some(url) = variable(endpoint_variable).or_else(|| variable("AWS_ENDPOINT_URL")) {
+        config = config.endpoint_url(url);
+    }
+    Ok(config.build())
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
+    use aws_credential_types::provider::ProvideCredentials;
+
     use super::*;
 
-    fn read(variables: &[(&str, &str)]) -> Result<LambdaEnvironment, String> {
+    fn read(variables: &[(&str, &str)]) -> Result<SdkConfig, String> {
         let variables: HashMap<String, String> =
             variables.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
-        LambdaEnvironment::from_lookup(|name| variables.get(name).cloned())
+        sdk_config_from(|name| variables.get(name).cloned(), "AWS_ENDPOINT_URL_DYNAMODB")
     }
 
-    #[test]
-    fn reads_what_lambda_sets() {
-        let environment = read(&[
+    #[tokio::test]
+    async fn reads_what_lambda_sets() {
+        let config = read(&[
             ("AWS_REGION", "eu-west-1"),
             ("AWS_DEFAULT_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "AKID"),
@@ -76,9 +71,25 @@ mod tests {
             ("AWS_SESSION_TOKEN", "token"),
         ])
         .expect("complete");
-        assert_eq!(environment.region.as_ref(), "eu-west-1");
-        assert_eq!(environment.credentials.access_key_id(), "AKID");
-        assert_eq!(environment.credentials.session_token(), Some("token"));
+        assert_eq!(config.region().map(|region| region.as_ref()), Some("eu-west-1"));
+        assert_eq!(config.endpoint_url(), None);
+        let provider = config.credentials_provider().expect("a credentials provider");
+        let credentials = provider.provide_credentials().await.expect("static credentials");
+        assert_eq!(credentials.access_key_id(), "AKID");
+        assert_eq!(credentials.session_token(), Some("token"));
+    }
+
+    #[test]
+    fn service_endpoint_before_general() {
+        let base = [("AWS_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "secret")];
+        let general = read(&[base.as_slice(), &[("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]].concat()).expect("complete");
+        assert_eq!(general.endpoint_url(), Some("http://127.0.0.1:1"));
+        let both = [
+            base.as_slice(),
+            &[("AWS_ENDPOINT_URL", "http://127.0.0.1:1"), ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2")],
+        ]
+        .concat();
+        assert_eq!(read(&both).expect("complete").endpoint_url(), Some("http://127.0.0.1:2"));
     }
 
     #[test]

@@ -5,13 +5,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::BehaviorVersion;
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::{AvatarStorage, Fetched, ImageType, PresignedUpload, StorageError};
-use crate::lambda_env::{self, LambdaEnvironment};
+use crate::lambda_env;
 
 /// Renditions never change under their key, which carries the avatar's version, so a CDN and a
 /// browser may keep them for a year.
@@ -26,15 +25,8 @@ impl S3Storage {
     /// Builds the client from a Lambda function's environment (see [`crate::lambda_env`]):
     /// region, credentials, and `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`.
     pub fn from_lambda_env(bucket: impl Into<String>) -> Result<Self, String> {
-        let environment = LambdaEnvironment::read()?;
-        let mut config = aws_sdk_s3::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(environment.region)
-            .credentials_provider(environment.credentials);
-        if let Some(url) = lambda_env::endpoint_url("AWS_ENDPOINT_URL_S3") {
-            config = config.endpoint_url(url);
-        }
-        Ok(Self::new(Client::from_conf(config.build()), bucket))
+        let config = lambda_env::sdk_config("AWS_ENDPOINT_URL_S3")?;
+        Ok(Self::new(Client::new(&config), bucket))
     }
 
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {

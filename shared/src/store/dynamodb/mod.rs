@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::config::BehaviorVersion;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::{AttributeValue as SdkValue, ReturnConsumedCapacity, ReturnValue};
 
@@ -25,7 +24,7 @@ pub use aws_sdk_dynamodb::Client;
 pub use table::{TTL_ATTRIBUTE, create_table, delete_table};
 
 use self::consumed::{ConsumedMeter, Usage};
-use crate::lambda_env::{self, LambdaEnvironment};
+use crate::lambda_env;
 use self::expression::{
     Placeholders, normalize_sort, render_condition, render_key_condition, render_update,
 };
@@ -54,15 +53,8 @@ impl DynamoStore {
     /// region, credentials, and `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL`, so one
     /// binary talks to AWS or to a local DynamoDB-compatible server.
     pub fn from_lambda_env(table: impl Into<String>) -> Result<Self, String> {
-        let environment = LambdaEnvironment::read()?;
-        let mut config = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(environment.region)
-            .credentials_provider(environment.credentials);
-        if let Some(url) = lambda_env::endpoint_url("AWS_ENDPOINT_URL_DYNAMODB") {
-            config = config.endpoint_url(url);
-        }
-        Ok(Self::new(Client::from_conf(config.build()), table))
+        let config = lambda_env::sdk_config("AWS_ENDPOINT_URL_DYNAMODB")?;
+        Ok(Self::new(Client::new(&config), table))
     }
 
     /// Builds the store on an existing client. The store retries throttled requests itself, so
