@@ -1,4 +1,5 @@
 use chirp_shared::app::App;
+use chirp_shared::domain::accounts::{self, Viewer};
 use chirp_shared::domain::feed::home_feed;
 use chirp_shared::domain::tweet_list::profile_timeline;
 use chirp_shared::http::{self, ApiResult, Request, Response, Route};
@@ -25,11 +26,12 @@ async fn feed(app: &App, request: &Request) -> ApiResult {
     // The token's signature already names the reader, so the feed's reads start beside the
     // session check instead of after it: one round trip less on the busiest endpoint. A
     // logged-out or suspended reader still gets 401, and the page read for it is dropped.
-    let reader = http::token_viewer(app, request)?;
+    let claims = http::token_claims(app, request)?;
+    let reader = Viewer { user_id: claims.sub.clone(), session_id: claims.sid.clone() };
     // The feed is private, so its cursors are bound to the viewer.
     let page_request = http::page_request(app, request, Some(&reader))?;
-    let (viewer, page) = futures::join!(http::require_viewer(app, request), home_feed(app, &reader, &page_request));
-    let viewer = viewer?;
+    let (caller, page) = futures::join!(accounts::caller_of(app, &claims), home_feed(app, &reader, &page_request));
+    let viewer = caller?.viewer;
     http::page_response(app, request, Some(&viewer), page?)
 }
 

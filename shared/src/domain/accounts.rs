@@ -3,7 +3,7 @@
 use rand::RngCore;
 
 use crate::app::App;
-use crate::auth::{hash_password, verify_password};
+use crate::auth::{Claims, hash_password, verify_password};
 use crate::clock;
 use crate::error::{DomainError, DomainResult, Validator};
 use crate::keys;
@@ -191,11 +191,17 @@ pub async fn authenticate(app: &App, token: &str) -> DomainResult<Viewer> {
     Ok(authenticate_caller(app, token).await?.viewer)
 }
 
-/// Resolves a bearer token to its viewer and role. The session and the account's access
-/// marker are read in one batch get (one round trip, two read units), so a suspension ends
-/// every session at once and a role change applies without a new login.
+/// Resolves a bearer token to its viewer and role: checks its signature and times, then its
+/// session (see [`caller_of`]).
 pub async fn authenticate_caller(app: &App, token: &str) -> DomainResult<Caller> {
     let claims = app.tokens.verify(token)?;
+    caller_of(app, &claims).await
+}
+
+/// Resolves verified token claims to their caller. The session and the account's access marker
+/// are read in one batch get (one round trip, two read units), so a suspension ends every
+/// session at once and a role change applies without a new login.
+pub async fn caller_of(app: &App, claims: &Claims) -> DomainResult<Caller> {
     let revoked = || DomainError::AuthenticationFailed("Token is no longer valid.".into());
     let session_key = keys::session(&claims.sid);
     let access_key = keys::access(&claims.sub);
@@ -214,7 +220,7 @@ pub async fn authenticate_caller(app: &App, token: &str) -> DomainResult<Caller>
     }
     // The marker, when present, holds the current role; the session's copy may predate it.
     let role = access.map_or_else(|| session_role(session), |access| access.role);
-    Ok(Caller { viewer: Viewer { user_id, session_id: claims.sid }, role })
+    Ok(Caller { viewer: Viewer { user_id, session_id: claims.sid.clone() }, role })
 }
 
 /// Ends the viewer's session; its token stops working at once.

@@ -17,7 +17,7 @@ pub use limits::{client_ip, serve};
 pub use pages::{page_request, page_response};
 pub use request::{
     JsonBody, MAX_BODY_BYTES, authenticate, header, json_body, query_params, require_caller, require_viewer,
-    token_viewer,
+    token_claims,
 };
 pub use response::{empty, finish, json};
 pub use router::{Route, match_route, normalize_path, route};

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{ApiError, Request};
 use crate::app::App;
+use crate::auth::Claims;
 use crate::domain::accounts::{self, Caller, Viewer};
 use crate::error::Validator;
 
@@ -134,13 +135,12 @@ pub async fn authenticate(app: &App, request: &Request) -> Result<Option<Viewer>
     }
 }
 
-/// Returns the viewer a bearer token names once its signature and times check out, without
-/// reading its session. Only for reads that run beside [`require_viewer`] and drop their
-/// result when it fails.
-pub fn token_viewer(app: &App, request: &Request) -> Result<Viewer, ApiError> {
+/// Returns the claims of the request's bearer token once its signature and times check out,
+/// without reading its session. For reads that run beside [`accounts::caller_of`] and drop
+/// their result when it fails.
+pub fn token_claims(app: &App, request: &Request) -> Result<Claims, ApiError> {
     let token = bearer_token(request)?.ok_or_else(ApiError::not_authenticated)?;
-    let claims = app.tokens.verify(token)?;
-    Ok(Viewer { user_id: claims.sub, session_id: claims.sid })
+    Ok(app.tokens.verify(token)?)
 }
 
 /// Resolves the caller of an endpoint that needs a token.
