@@ -89,7 +89,7 @@ impl LocalMedia {
         self.storage.put(key, bytes.to_vec(), &signed.content_type).await.map_err(|error| ApiError::server_error(error.0))?;
         tracing::info!(user_id = %upload.user_id, key, bytes = bytes.len(), "avatar uploaded");
         // Like S3, the upload itself succeeded even when processing fails; the log has why.
-        if let Err(error) = chirp_avatars::handle_event(&self.processor, s3_event(key)).await {
+        if let Err(error) = chirp_avatars::handle_event(&self.processor, object_created_event(LOCAL_BUCKET, key)).await {
             tracing::error!(user_id = %upload.user_id, key, %error, "avatar processing failed");
         }
         Ok(Response::builder().status(StatusCode::OK).body(Body::empty()).expect("a valid response"))
@@ -112,8 +112,11 @@ impl LocalMedia {
     }
 }
 
-/// Builds an `ObjectCreated:Put` event for one key, shaped as S3 sends it to Lambda.
-fn s3_event(key: &str) -> aws_lambda_events::s3::S3Event {
+/// Bucket name in the events of the local uploads; the local storage ignores it.
+const LOCAL_BUCKET: &str = "chirp-local-media";
+
+/// Builds an `ObjectCreated:Put` event for one key of `bucket`, shaped as S3 sends it to Lambda.
+pub fn object_created_event(bucket: &str, key: &str) -> aws_lambda_events::s3::S3Event {
     let event = serde_json::json!({
         "Records": [{
             "eventVersion": "2.1",
@@ -127,7 +130,7 @@ fn s3_event(key: &str) -> aws_lambda_events::s3::S3Event {
             "s3": {
                 "s3SchemaVersion": "1.0",
                 "configurationId": "avatar-uploads",
-                "bucket": {"name": "chirp-local-media", "arn": "arn:aws:s3:::chirp-local-media"},
+                "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
                 "object": {"key": key},
             },
         }],

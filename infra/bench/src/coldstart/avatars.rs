@@ -8,7 +8,6 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
 use chirp_shared::avatars::keys::UploadKey;
-use serde_json::json;
 
 use crate::dynamo::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, check_loopback};
 
@@ -84,25 +83,8 @@ impl BenchBucket {
 
 /// Builds an `ObjectCreated:Put` event for the bucket, with the key left to [`with_upload`].
 pub fn object_created(bucket: &str) -> String {
-    json!({
-        "Records": [{
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "awsRegion": REGION,
-            "eventTime": "2026-12-05T06:00:00.000Z",
-            "eventName": "ObjectCreated:Put",
-            "userIdentity": {"principalId": "chirp-bench"},
-            "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-            "responseElements": {},
-            "s3": {
-                "s3SchemaVersion": "1.0",
-                "configurationId": "avatar-uploads",
-                "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
-                "object": {"key": KEY_PLACEHOLDER, "size": 0},
-            },
-        }],
-    })
-    .to_string()
+    let event = chirp_local::avatars::object_created_event(bucket, KEY_PLACEHOLDER);
+    serde_json::to_string(&event).expect("an S3 event serialises")
 }
 
 /// Fills in the upload's key; events without the placeholder come back as they were.
