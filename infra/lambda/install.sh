@@ -10,13 +10,7 @@ set -euo pipefail
 SAM_CLI_VERSION="1.170.0"
 CARGO_LAMBDA_VERSION="1.9.2"
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-venv="$repo_root/.venv"
-python="${PYTHON:-python3}"
-
-if [[ ! -x "$venv/bin/python" ]]; then
-    "$python" -m venv "$venv"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../venv.sh"
 
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     "aws-sam-cli==$SAM_CLI_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION"

@@ -11,13 +11,7 @@ set -euo pipefail
 # DynamoDB stay the same.
 MOTO_VERSION="5.2.5"
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-venv="$repo_root/.venv"
-python="${PYTHON:-python3}"
-
-if [[ ! -x "$venv/bin/python" ]]; then
-    "$python" -m venv "$venv"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../venv.sh"
 
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 
