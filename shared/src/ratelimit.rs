@@ -170,7 +170,7 @@ pub async fn count(app: &App, bucket: &Bucket, now: i64) -> Result<Usage, crate:
 }
 
 /// Buckets this process saw over their limit, with the end of each one's window. A request in
-/// such a bucket is refused without being counted, so a client that keeps calling past its
+/// such a bucket is rejected without being counted, so a client that keeps calling past its
 /// limit costs no store write per call. The memory is per process (one Lambda instance); other
 /// instances still learn of the limit through the counter.
 #[derive(Debug, Default)]
@@ -178,8 +178,8 @@ pub struct ThrottledBuckets {
     until: Mutex<HashMap<(&'static str, String), i64>>,
 }
 
-/// Buckets remembered at most. Past it, ended windows are dropped, and if none has ended the
-/// memory starts again empty: it only saves round trips, the store's counter decides.
+/// Buckets remembered at most. Past it, ended windows are dropped. If none has ended, the
+/// memory starts again empty, because it only saves round trips and the store's counter decides.
 const MAX_REMEMBERED_BUCKETS: usize = 10_000;
 
 impl ThrottledBuckets {

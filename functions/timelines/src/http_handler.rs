@@ -24,7 +24,7 @@ async fn dispatch(app: &App, request: &Request) -> ApiResult {
 
 async fn feed(app: &App, request: &Request) -> ApiResult {
     // The token's signature already names the reader, so the feed's reads start beside the
-    // session check instead of after it: one round trip less on the busiest endpoint. A
+    // session check instead of after it, which saves one round trip on the busiest endpoint. A
     // logged-out or suspended reader still gets 401, and the page read for it is dropped.
     let claims = http::token_claims(app, request)?;
     let reader = Viewer { user_id: claims.sub.clone(), session_id: claims.sid.clone() };

@@ -101,8 +101,8 @@ impl MergedReader {
     }
 
     pub async fn next(&mut self, budget: &mut Budget) -> DomainResult<Next> {
-        // Every shard whose buffer ran dry is read again, all in one concurrent round: the
-        // first page of a list over 8 shards then waits for one query, not 8 in a row.
+        // Every shard whose buffer ran dry is read again, all in one concurrent round. The first
+        // page of a list over 8 shards then waits for one query, not for 8 in a row.
         let mut dry = Vec::new();
         let mut out_of_budget = false;
         for (position, shard) in self.shards.iter().enumerate() {

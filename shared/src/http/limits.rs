@@ -63,8 +63,8 @@ fn bucket_of(app: &App, request: &Request) -> Bucket {
 }
 
 /// Counts the request in its bucket, and remembers a bucket that went over its limit. A store
-/// failure lets the request through: an outage of the counters must not take the whole API
-/// down, and API Gateway's stage throttling still bounds the traffic.
+/// failure lets the request through, because an outage of the counters must not take the whole
+/// API down, and API Gateway's stage throttling still bounds the traffic.
 async fn check(app: &App, bucket: &Bucket, now: i64) -> Option<Usage> {
     match ratelimit::count(app, bucket, now).await {
         Ok(usage) => {

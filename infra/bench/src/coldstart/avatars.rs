@@ -11,7 +11,7 @@ use chirp_shared::avatars::keys::UploadKey;
 
 use crate::dynamo::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, check_loopback};
 
-/// Stands for the upload's key in the event; [`with_upload`] fills it in.
+/// Placeholder for the upload's key in the event, which [`with_upload`] fills in.
 pub const KEY_PLACEHOLDER: &str = "{upload-key}";
 
 /// Side of the test image in pixels: larger than the biggest rendition (400), so the
@@ -62,7 +62,8 @@ impl BenchBucket {
         Ok(key)
     }
 
-    /// Tells whether `key` still exists: the processor deletes an upload it has handled.
+    /// Returns whether `key` still exists, which shows whether the processor handled the upload
+/// (it deletes each upload it handles).
     pub async fn exists(&self, key: &str) -> bool {
         self.client.head_object().bucket(&self.name).key(key).send().await.is_ok()
     }
@@ -87,7 +88,7 @@ pub fn object_created(bucket: &str) -> String {
     serde_json::to_string(&event).expect("an S3 event serialises")
 }
 
-/// Fills in the upload's key; events without the placeholder come back as they were.
+/// Fills in the upload's key. Events without the placeholder are returned unchanged.
 pub fn with_upload(event: &str, key: &str) -> String {
     event.replace(KEY_PLACEHOLDER, key)
 }

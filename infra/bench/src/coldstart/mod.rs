@@ -180,7 +180,7 @@ fn environment(table: &BenchTable, bucket: &str) -> Vec<(&'static str, String)> 
         ("CHIRP_TABLE", table.name.clone()),
         ("CHIRP_SECRET", SECRET.into()),
         ("CHIRP_AVATAR_BUCKET", bucket.into()),
-        // Only written into profiles; nothing is fetched from it.
+        // Only written into profiles. Nothing is fetched from it.
         ("CHIRP_AVATAR_BASE_URL", "http://127.0.0.1/media".into()),
     ]
 }
